@@ -1,0 +1,685 @@
+/**
+ * Stack configuration: types, defaults and validation. Pure: no Pulumi
+ * runtime, no I/O. `validateSettings` turns the raw values read by index.ts
+ * into typed {@link Settings} or throws one `pulumi.InputPropertiesError`
+ * naming every bad config key, its value and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The Pulumi config namespace (the project name). */
+export const CONFIG_NAMESPACE = "dokku-shared-cache";
+
+export type AfterChange = "restart" | "rebuild" | "none";
+export type Builder = "dockerfile" | "herokuish" | "pack" | "unknown";
+
+export interface CacheSpec {
+    /** Cache name, the key in `caches` (e.g. `pip`). */
+    name: string;
+    /** Directory under `sharedRoot` (default: the name), e.g. `rust/cargo`. */
+    dir: string;
+    /** Absolute path inside the app's containers, e.g. `/root/.cache/pip`. */
+    containerPath: string;
+    /** Env vars set on every app that uses the cache. */
+    env: Record<string, string>;
+    /** Owner of the host directory, `uid:gid`. */
+    owner: string;
+    /** Mode of the host directory, octal, e.g. `0755`. */
+    mode: string;
+}
+
+export interface AppSpec {
+    name: string;
+    /** Names of the caches this app uses. */
+    caches: string[];
+    /** Caches this app mounts read-only (a subset of `caches`). */
+    readOnly: string[];
+    /** How the app is built; decides what the caches can do for it. */
+    builder: Builder;
+}
+
+export interface ConnectionSpec {
+    host: string;
+    port: number;
+    user: string;
+    /** Pinned host public key (`ssh-ed25519 AAAA…`), or undefined when explicitly unpinned. */
+    hostKey?: string;
+    /** How many times a refused/failed dial is retried before failing. */
+    dialErrorLimit: number;
+    /** Seconds per dial attempt. */
+    perDialTimeout: number;
+}
+
+export interface DiscoverSpec {
+    enabled: boolean;
+    exclude: string[];
+    /** Caches given to discovered apps (default: all). */
+    caches: string[];
+    builder: Builder;
+}
+
+export interface Settings {
+    connection: ConnectionSpec;
+    sharedRoot: string;
+    stateDir: string;
+    caches: CacheSpec[];
+    apps: AppSpec[];
+    discover: DiscoverSpec;
+    afterChange: AfterChange;
+    maxParallelRestarts: number;
+    purgeRemovedCaches: boolean;
+    detectDrift: boolean;
+}
+
+/** The five caches of the user's migration note. */
+export const DEFAULT_CACHES: Readonly<Record<string, Omit<CacheSpec, "name">>> = {
+    pip: {
+        dir: "pip",
+        containerPath: "/root/.cache/pip",
+        env: { PIP_CACHE_DIR: "/root/.cache/pip" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    uv: {
+        dir: "uv",
+        containerPath: "/root/.cache/uv",
+        env: { UV_CACHE_DIR: "/root/.cache/uv" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    npm: {
+        dir: "npm",
+        containerPath: "/root/.cache/npm",
+        env: { NPM_CONFIG_CACHE: "/root/.cache/npm" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    "ms-playwright": {
+        dir: "ms-playwright",
+        containerPath: "/root/.cache/ms-playwright",
+        env: { PLAYWRIGHT_BROWSERS_PATH: "/root/.cache/ms-playwright" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    rust: {
+        dir: "rust",
+        containerPath: "/root/.cargo",
+        env: { CARGO_HOME: "/root/.cargo" },
+        owner: "0:0",
+        mode: "0755",
+    },
+};
+
+export const DEFAULT_SHARED_ROOT = "/var/lib/dokku/data/shared";
+export const DEFAULT_STATE_DIR = "/var/lib/dokku-shared-cache";
+
+/** Raw stack config as read by index.ts (`config.getObject`), not yet trusted. */
+export interface RawSettings {
+    connection?: unknown;
+    sharedRoot?: unknown;
+    stateDir?: unknown;
+    caches?: unknown;
+    apps?: unknown;
+    discover?: unknown;
+    afterChange?: unknown;
+    maxParallelRestarts?: unknown;
+    purgeRemovedCaches?: unknown;
+    detectDrift?: unknown;
+}
+
+// ---- rules (exported so tests and the docs can name them) -----------------
+
+/** Dokku 0.38's app-name rule (0.37's is looser and accepts `a;b`). */
+export const APP_NAME_RE = /^[a-z0-9][a-z0-9.-]*$/;
+export const CACHE_NAME_RE = /^[a-z0-9][a-z0-9_.-]*$/;
+/** Dokku's env key rule. */
+export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const PATH_SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+@-]*$/;
+export const OWNER_RE = /^(\d{1,10}):(\d{1,10})$/;
+export const MODE_RE = /^0?[0-7]{3}$|^[0-7]{4}$/;
+export const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/;
+export const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+export const HOST_KEY_RE =
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [\x20-\x7e]*)?$/;
+const MAX_NAME = 63;
+const MAX_PATH = 255;
+const MAX_ENV_VALUE = 4096;
+const MAX_APPS = 1000;
+const MAX_CACHES = 64;
+const BUILDERS: readonly Builder[] = ["dockerfile", "herokuish", "pack", "unknown"];
+const AFTER_CHANGE: readonly AfterChange[] = ["restart", "rebuild", "none"];
+/** Places a shared cache must never live. */
+const FORBIDDEN_ROOTS = ["/var/lib/docker", "/home/dokku", "/etc", "/proc", "/sys", "/dev", "/boot"];
+
+type Problem = pulumi.InputPropertyErrorDetails;
+
+function show(value: unknown): string {
+    let s: string;
+    try {
+        s = JSON.stringify(value) ?? String(value);
+    } catch {
+        s = String(value);
+    }
+    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+}
+
+/** True when `s` is well-formed UTF-16 (no lone surrogates), i.e. encodes to valid UTF-8. */
+export function isWellFormed(s: string): boolean {
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff) {
+            const n = s.charCodeAt(i + 1);
+            if (!(n >= 0xdc00 && n <= 0xdfff)) return false;
+            i++;
+        } else if (c >= 0xdc00 && c <= 0xdfff) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/**
+ * Checks an absolute host or container path: `/`-separated segments of safe
+ * characters, no `.`/`..`, no empty segment, not `/` itself. Returns the
+ * reason it is bad, or undefined.
+ */
+export function checkAbsolutePath(p: unknown): string | undefined {
+    if (typeof p !== "string") return "must be a string";
+    if (p.length === 0 || p.length > MAX_PATH) return `must be 1 to ${MAX_PATH} characters`;
+    if (!p.startsWith("/")) return "must be an absolute path starting with /";
+    if (p === "/") return "must not be / itself";
+    const segs = p.slice(1).split("/");
+    for (const seg of segs) {
+        if (seg === "") return "must not contain empty segments (//) or end with /";
+        if (seg === "." || seg === "..") return "must not contain . or .. segments";
+        if (!PATH_SEGMENT_RE.test(seg)) {
+            return `segment ${show(seg)} may only use letters, digits and _ . + @ - (and not start with . or -)`;
+        }
+    }
+    return undefined;
+}
+
+/** Checks a relative directory under the shared root (e.g. `rust` or `rust/cargo`). */
+export function checkRelativeDir(p: unknown): string | undefined {
+    if (typeof p !== "string") return "must be a string";
+    if (p.length === 0 || p.length > MAX_PATH) return `must be 1 to ${MAX_PATH} characters`;
+    if (p.startsWith("/")) return "must be relative to sharedRoot (no leading /)";
+    return checkAbsolutePath("/" + p);
+}
+
+/**
+ * Checks an env value: a string of at most 4096 characters, valid UTF-8, no
+ * NUL/CR/LF (Dokku's ENV file would rewrite them), and not an integer written
+ * in a non-canonical way (Dokku stores `007` as `7`, so it would never match).
+ */
+export function checkEnvValue(v: unknown): string | undefined {
+    if (typeof v !== "string") return "must be a string";
+    if (v.length === 0) return "must not be empty (remove the key instead)";
+    if (v.length > MAX_ENV_VALUE) return `must be at most ${MAX_ENV_VALUE} characters`;
+    if (!isWellFormed(v)) return "must be valid UTF-8 text";
+    if (/[\0\r\n]/.test(v)) return "must not contain NUL, carriage return or newline";
+    if (/^[+-]?\d+$/.test(v) && String(Number.parseInt(v, 10)) !== v) {
+        return "is an integer in non-canonical form (Dokku stores 007 as 7); write it canonically";
+    }
+    return undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkKnownKeys(
+    obj: Record<string, unknown>,
+    allowed: readonly string[],
+    path: string,
+    problems: Problem[],
+): void {
+    for (const k of Object.keys(obj)) {
+        if (!allowed.includes(k)) {
+            problems.push({
+                propertyPath: `${path}.${k}`,
+                reason: `unknown setting ${show(k)}; allowed: ${allowed.join(", ")}`,
+            });
+        }
+    }
+}
+
+function key(k: string): string {
+    return `${CONFIG_NAMESPACE}:${k}`;
+}
+
+function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
+    const path = key("connection");
+    const out: ConnectionSpec = {
+        host: "",
+        port: 22,
+        user: "root",
+        dialErrorLimit: 3,
+        perDialTimeout: 10,
+    };
+    if (!isPlainObject(raw)) {
+        problems.push({
+            propertyPath: path,
+            reason: `is required: an object with host, port, user and hostKey; got ${show(raw)}`,
+        });
+        return out;
+    }
+    checkKnownKeys(
+        raw,
+        ["host", "port", "user", "hostKey", "insecureSkipHostKeyPinning", "dialErrorLimit", "perDialTimeout"],
+        path,
+        problems,
+    );
+    if (typeof raw.host !== "string" || raw.host.length > 253 || !HOST_RE.test(raw.host)) {
+        problems.push({
+            propertyPath: `${path}.host`,
+            reason: `must be a DNS name or IP address; got ${show(raw.host)}`,
+        });
+    } else {
+        out.host = raw.host;
+    }
+    if (raw.port !== undefined) {
+        if (typeof raw.port !== "number" || !Number.isInteger(raw.port) || raw.port < 1 || raw.port > 65535) {
+            problems.push({ propertyPath: `${path}.port`, reason: `must be an integer 1-65535; got ${show(raw.port)}` });
+        } else {
+            out.port = raw.port;
+        }
+    }
+    if (raw.user !== undefined) {
+        if (typeof raw.user !== "string" || !USER_RE.test(raw.user)) {
+            problems.push({
+                propertyPath: `${path}.user`,
+                reason: `must be a Unix user name ([a-z_][a-z0-9_-]*, at most 32); got ${show(raw.user)}`,
+            });
+        } else {
+            out.user = raw.user;
+        }
+    }
+    const skip = raw.insecureSkipHostKeyPinning;
+    if (skip !== undefined && typeof skip !== "boolean") {
+        problems.push({ propertyPath: `${path}.insecureSkipHostKeyPinning`, reason: `must be true or false; got ${show(skip)}` });
+    }
+    if (raw.hostKey === undefined) {
+        if (skip !== true) {
+            problems.push({
+                propertyPath: `${path}.hostKey`,
+                reason:
+                    "is required: pin the host's public key (ssh-keyscan HOST, one line like 'ssh-ed25519 AAAA...'); " +
+                    "to connect without pinning set connection.insecureSkipHostKeyPinning: true",
+            });
+        }
+    } else if (typeof raw.hostKey !== "string" || !HOST_KEY_RE.test(raw.hostKey.trim())) {
+        problems.push({
+            propertyPath: `${path}.hostKey`,
+            reason: `must be one OpenSSH public key line like 'ssh-ed25519 AAAA...'; got ${show(raw.hostKey)}`,
+        });
+    } else {
+        if (skip === true) {
+            problems.push({
+                propertyPath: `${path}.insecureSkipHostKeyPinning`,
+                reason: "cannot be true while hostKey is set; remove one of them",
+            });
+        }
+        out.hostKey = raw.hostKey.trim();
+    }
+    for (const [field, max] of [
+        ["dialErrorLimit", 20],
+        ["perDialTimeout", 300],
+    ] as const) {
+        const v = raw[field];
+        if (v === undefined) continue;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
+            problems.push({ propertyPath: `${path}.${field}`, reason: `must be an integer 1-${max}; got ${show(v)}` });
+        } else {
+            out[field] = v;
+        }
+    }
+    return out;
+}
+
+function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): CacheSpec[] {
+    const path = key("caches");
+    const source: Record<string, unknown> =
+        raw === undefined ? { ...DEFAULT_CACHES } : isPlainObject(raw) ? raw : {};
+    if (raw !== undefined && !isPlainObject(raw)) {
+        problems.push({ propertyPath: path, reason: `must be a map of cache name to settings; got ${show(raw)}` });
+        return [];
+    }
+    const names = Object.keys(source);
+    if (names.length === 0) problems.push({ propertyPath: path, reason: "must define at least one cache" });
+    if (names.length > MAX_CACHES) problems.push({ propertyPath: path, reason: `at most ${MAX_CACHES} caches` });
+    const out: CacheSpec[] = [];
+    const dirs = new Map<string, string>();
+    for (const name of names) {
+        const p = `${path}.${name}`;
+        if (name.length > MAX_NAME || !CACHE_NAME_RE.test(name)) {
+            problems.push({
+                propertyPath: p,
+                reason: `cache name ${show(name)} must match ${CACHE_NAME_RE.source} and be at most ${MAX_NAME} characters`,
+            });
+            continue;
+        }
+        let c = source[name];
+        if (c === null) c = undefined;
+        // A known default may be given as `true` or a partial override.
+        const base = Object.prototype.hasOwnProperty.call(DEFAULT_CACHES, name) ? DEFAULT_CACHES[name] : undefined;
+        if (c === true && base) c = {};
+        if (!isPlainObject(c)) {
+            problems.push({
+                propertyPath: p,
+                reason: `must be an object with containerPath, env, owner, mode${base ? " (or true for the default)" : ""}; got ${show(c)}`,
+            });
+            continue;
+        }
+        checkKnownKeys(c, ["dir", "containerPath", "env", "owner", "mode"], p, problems);
+        const before = problems.length;
+        const dir = c.dir ?? base?.dir ?? name;
+        const dirBad = checkRelativeDir(dir);
+        if (dirBad) problems.push({ propertyPath: `${p}.dir`, reason: `${dirBad}; got ${show(dir)}` });
+        const containerPath = c.containerPath ?? base?.containerPath;
+        if (containerPath === undefined) {
+            problems.push({ propertyPath: `${p}.containerPath`, reason: "is required: the absolute path inside the container" });
+        } else {
+            const bad = checkAbsolutePath(containerPath);
+            if (bad) problems.push({ propertyPath: `${p}.containerPath`, reason: `${bad}; got ${show(containerPath)}` });
+        }
+        const env: Record<string, string> = {};
+        const rawEnv = c.env ?? base?.env ?? {};
+        if (!isPlainObject(rawEnv)) {
+            problems.push({ propertyPath: `${p}.env`, reason: `must be a map of NAME to value; got ${show(rawEnv)}` });
+        } else {
+            for (const [k, v] of Object.entries(rawEnv)) {
+                if (!ENV_KEY_RE.test(k) || k.length > 128) {
+                    problems.push({
+                        propertyPath: `${p}.env.${k}`,
+                        reason: `env name ${show(k)} must match ${ENV_KEY_RE.source} (Dokku rejects others), at most 128`,
+                    });
+                    continue;
+                }
+                if (k.startsWith("DOKKU_") || k === "GIT_REV" || k === "SOURCE_VERSION") {
+                    problems.push({ propertyPath: `${p}.env.${k}`, reason: `${k} is reserved by Dokku` });
+                    continue;
+                }
+                const bad = checkEnvValue(v);
+                if (bad) problems.push({ propertyPath: `${p}.env.${k}`, reason: `${bad}; got ${show(v)}` });
+                else env[k] = v as string;
+            }
+        }
+        const owner = c.owner ?? base?.owner ?? "0:0";
+        const om = typeof owner === "string" ? OWNER_RE.exec(owner) : null;
+        if (!om || Number(om[1]) > 2147483647 || Number(om[2]) > 2147483647) {
+            problems.push({ propertyPath: `${p}.owner`, reason: `must be numeric uid:gid like 0:0 or 32767:32767; got ${show(owner)}` });
+        }
+        const mode = c.mode ?? base?.mode ?? "0755";
+        if (typeof mode !== "string" || !MODE_RE.test(mode)) {
+            problems.push({ propertyPath: `${p}.mode`, reason: `must be an octal mode string like "0755" or "1777"; got ${show(mode)}` });
+        }
+        if (problems.length !== before) continue;
+        const d = dir as string;
+        const hostPath = `${sharedRoot}/${d}`;
+        for (const [other, otherDir] of dirs) {
+            if (otherDir === d || otherDir.startsWith(d + "/") || d.startsWith(otherDir + "/")) {
+                problems.push({
+                    propertyPath: `${p}.dir`,
+                    reason: `${show(hostPath)} overlaps cache ${show(other)}'s directory; each cache needs its own directory`,
+                });
+            }
+        }
+        dirs.set(name, d);
+        out.push({
+            name,
+            dir: d,
+            containerPath: containerPath as string,
+            env,
+            owner: owner as string,
+            mode: (mode as string).length === 3 ? "0" + (mode as string) : (mode as string),
+        });
+    }
+    return out;
+}
+
+function validateBuilder(v: unknown, path: string, problems: Problem[]): Builder {
+    if (v === undefined) return "unknown";
+    if (typeof v !== "string" || !BUILDERS.includes(v as Builder)) {
+        problems.push({ propertyPath: path, reason: `must be one of ${BUILDERS.join(", ")}; got ${show(v)}` });
+        return "unknown";
+    }
+    return v as Builder;
+}
+
+function validateCacheList(
+    v: unknown,
+    path: string,
+    known: Set<string>,
+    problems: Problem[],
+): string[] | undefined {
+    if (!Array.isArray(v)) {
+        problems.push({ propertyPath: path, reason: `must be a list of cache names; got ${show(v)}` });
+        return undefined;
+    }
+    const seen = new Set<string>();
+    const out: string[] = [];
+    v.forEach((c, i) => {
+        if (typeof c !== "string" || !known.has(c)) {
+            problems.push({
+                propertyPath: `${path}[${i}]`,
+                reason: `unknown cache ${show(c)}; defined caches: ${[...known].join(", ")}`,
+            });
+        } else if (seen.has(c)) {
+            problems.push({ propertyPath: `${path}[${i}]`, reason: `cache ${show(c)} is listed twice` });
+        } else {
+            seen.add(c);
+            out.push(c);
+        }
+    });
+    return out;
+}
+
+export function checkAppName(name: unknown): string | undefined {
+    if (typeof name !== "string") return "must be a string";
+    if (name.length === 0 || name.length > MAX_NAME) return `must be 1 to ${MAX_NAME} characters`;
+    if (!APP_NAME_RE.test(name)) {
+        return "must begin with a lowercase letter or digit and contain only lowercase letters, digits, dots and hyphens";
+    }
+    return undefined;
+}
+
+/** Two caches an app uses must not share a container path or an env var. */
+function checkAppCollisions(app: AppSpec, caches: Map<string, CacheSpec>, path: string, problems: Problem[]): void {
+    const byPath = new Map<string, string>();
+    const byEnv = new Map<string, string>();
+    for (const cn of app.caches) {
+        const c = caches.get(cn);
+        if (!c) continue;
+        for (const [p, other] of byPath) {
+            if (p === c.containerPath || p.startsWith(c.containerPath + "/") || c.containerPath.startsWith(p + "/")) {
+                problems.push({
+                    propertyPath: path,
+                    reason: `caches ${show(other)} and ${show(cn)} use overlapping container paths ${show(p)} and ${show(c.containerPath)}`,
+                });
+            }
+        }
+        byPath.set(c.containerPath, cn);
+        for (const k of Object.keys(c.env)) {
+            const other = byEnv.get(k);
+            if (other) {
+                problems.push({ propertyPath: path, reason: `caches ${show(other)} and ${show(cn)} both set ${k}` });
+            }
+            byEnv.set(k, cn);
+        }
+    }
+}
+
+function validateApps(raw: unknown, caches: CacheSpec[], problems: Problem[]): AppSpec[] {
+    const path = key("apps");
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) {
+        problems.push({ propertyPath: path, reason: `must be a list of app names or objects; got ${show(raw)}` });
+        return [];
+    }
+    if (raw.length > MAX_APPS) {
+        problems.push({ propertyPath: path, reason: `at most ${MAX_APPS} apps; got ${raw.length}` });
+        return [];
+    }
+    const known = new Set(caches.map((c) => c.name));
+    const byName = new Map(caches.map((c) => [c.name, c]));
+    const seen = new Set<string>();
+    const out: AppSpec[] = [];
+    raw.forEach((entry, i) => {
+        const p = `${path}[${i}]`;
+        const obj: Record<string, unknown> | undefined =
+            typeof entry === "string" ? { name: entry } : isPlainObject(entry) ? entry : undefined;
+        if (!obj) {
+            problems.push({ propertyPath: p, reason: `must be an app name or an object with name; got ${show(entry)}` });
+            return;
+        }
+        checkKnownKeys(obj, ["name", "caches", "readOnly", "builder"], p, problems);
+        const bad = checkAppName(obj.name);
+        if (bad) {
+            problems.push({ propertyPath: `${p}.name`, reason: `app name ${bad}; got ${show(obj.name)}` });
+            return;
+        }
+        const name = obj.name as string;
+        if (seen.has(name)) {
+            problems.push({ propertyPath: `${p}.name`, reason: `app ${show(name)} is listed twice` });
+            return;
+        }
+        seen.add(name);
+        const appCaches =
+            obj.caches === undefined ? [...known] : validateCacheList(obj.caches, `${p}.caches`, known, problems);
+        const readOnly = obj.readOnly === undefined ? [] : validateCacheList(obj.readOnly, `${p}.readOnly`, known, problems);
+        if (!appCaches || !readOnly) return;
+        readOnly.forEach((r, j) => {
+            if (!appCaches.includes(r)) {
+                problems.push({ propertyPath: `${p}.readOnly[${j}]`, reason: `cache ${show(r)} is not in this app's caches` });
+            }
+        });
+        const app: AppSpec = {
+            name,
+            caches: appCaches,
+            readOnly,
+            builder: validateBuilder(obj.builder, `${p}.builder`, problems),
+        };
+        checkAppCollisions(app, byName, `${p}.caches`, problems);
+        out.push(app);
+    });
+    return out;
+}
+
+function validateDiscover(raw: unknown, caches: CacheSpec[], problems: Problem[]): DiscoverSpec {
+    const path = key("discover");
+    const out: DiscoverSpec = { enabled: false, exclude: [], caches: caches.map((c) => c.name), builder: "unknown" };
+    if (raw === undefined) return out;
+    if (typeof raw === "boolean") return { ...out, enabled: raw };
+    if (!isPlainObject(raw)) {
+        problems.push({ propertyPath: path, reason: `must be true/false or an object {enabled, exclude, caches}; got ${show(raw)}` });
+        return out;
+    }
+    checkKnownKeys(raw, ["enabled", "exclude", "caches", "builder"], path, problems);
+    if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
+        problems.push({ propertyPath: `${path}.enabled`, reason: `must be true or false; got ${show(raw.enabled)}` });
+    } else {
+        out.enabled = raw.enabled === true;
+    }
+    if (raw.exclude !== undefined) {
+        if (!Array.isArray(raw.exclude)) {
+            problems.push({ propertyPath: `${path}.exclude`, reason: `must be a list of app names; got ${show(raw.exclude)}` });
+        } else {
+            raw.exclude.forEach((e, i) => {
+                const bad = checkAppName(e);
+                if (bad) problems.push({ propertyPath: `${path}.exclude[${i}]`, reason: `app name ${bad}; got ${show(e)}` });
+                else out.exclude.push(e as string);
+            });
+        }
+    }
+    if (raw.caches !== undefined) {
+        const known = new Set(caches.map((c) => c.name));
+        out.caches = validateCacheList(raw.caches, `${path}.caches`, known, problems) ?? [];
+    }
+    out.builder = validateBuilder(raw.builder, `${path}.builder`, problems);
+    return out;
+}
+
+function validateRoot(raw: unknown, fallback: string, name: string, problems: Problem[]): string {
+    const v = raw === undefined ? fallback : raw;
+    const bad = checkAbsolutePath(v);
+    if (bad) {
+        problems.push({ propertyPath: key(name), reason: `${bad}; got ${show(v)}` });
+        return fallback;
+    }
+    const s = v as string;
+    if (s.split("/").length < 3) {
+        problems.push({ propertyPath: key(name), reason: `must be at least two levels deep (like /srv/cache); got ${show(s)}` });
+    }
+    for (const f of FORBIDDEN_ROOTS) {
+        if (s === f || s.startsWith(f + "/")) {
+            problems.push({ propertyPath: key(name), reason: `must not be inside ${f}; got ${show(s)}` });
+        }
+    }
+    return s;
+}
+
+/**
+ * Validates the raw stack config. Collects every problem and throws one
+ * `pulumi.InputPropertiesError` naming each bad key; returns typed settings.
+ */
+export function validateSettings(raw: RawSettings): Settings {
+    const problems: Problem[] = [];
+    const connection = validateConnection(raw.connection, problems);
+    const sharedRoot = validateRoot(raw.sharedRoot, DEFAULT_SHARED_ROOT, "sharedRoot", problems);
+    const stateDir = validateRoot(raw.stateDir, DEFAULT_STATE_DIR, "stateDir", problems);
+    if (stateDir === sharedRoot || stateDir.startsWith(sharedRoot + "/") || sharedRoot.startsWith(stateDir + "/")) {
+        problems.push({ propertyPath: key("stateDir"), reason: `must not overlap sharedRoot ${show(sharedRoot)}` });
+    }
+    const caches = validateCaches(raw.caches, sharedRoot, problems);
+    const apps = validateApps(raw.apps, caches, problems);
+    const discover = validateDiscover(raw.discover, caches, problems);
+    let afterChange: AfterChange = "restart";
+    if (raw.afterChange !== undefined) {
+        if (typeof raw.afterChange !== "string" || !AFTER_CHANGE.includes(raw.afterChange as AfterChange)) {
+            problems.push({
+                propertyPath: key("afterChange"),
+                reason: `must be one of ${AFTER_CHANGE.join(", ")}; got ${show(raw.afterChange)}`,
+            });
+        } else {
+            afterChange = raw.afterChange as AfterChange;
+        }
+    }
+    let maxParallelRestarts = 2;
+    if (raw.maxParallelRestarts !== undefined) {
+        const v = raw.maxParallelRestarts;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 32) {
+            problems.push({ propertyPath: key("maxParallelRestarts"), reason: `must be an integer 1-32; got ${show(v)}` });
+        } else {
+            maxParallelRestarts = v;
+        }
+    }
+    const bool = (name: string, v: unknown, dflt: boolean): boolean => {
+        if (v === undefined) return dflt;
+        if (typeof v !== "boolean") {
+            problems.push({ propertyPath: key(name), reason: `must be true or false; got ${show(v)}` });
+            return dflt;
+        }
+        return v;
+    };
+    const purgeRemovedCaches = bool("purgeRemovedCaches", raw.purgeRemovedCaches, false);
+    const detectDrift = bool("detectDrift", raw.detectDrift, true);
+    if (problems.length > 0) {
+        throw new pulumi.InputPropertiesError({
+            message: `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  ${p.propertyPath}: ${p.reason}`).join("\n"),
+            errors: problems,
+        });
+    }
+    return {
+        connection,
+        sharedRoot,
+        stateDir,
+        caches,
+        apps,
+        discover,
+        afterChange,
+        maxParallelRestarts,
+        purgeRemovedCaches,
+        detectDrift,
+    };
+}

@@ -1,0 +1,151 @@
+/**
+ * The desired-state model: which cache directories exist, and which mounts
+ * and env vars each managed app has. Pure: validated settings in, plain data
+ * out.
+ */
+import { AfterChange, Builder, CacheSpec, Settings } from "./config";
+
+export interface CacheDir {
+    name: string;
+    hostPath: string;
+    owner: string;
+    /** Octal mode, 4 digits (e.g. `0755`). */
+    mode: string;
+}
+
+export interface MountSpec {
+    cache: string;
+    hostPath: string;
+    containerPath: string;
+    readOnly: boolean;
+}
+
+export interface AppDesired {
+    name: string;
+    builder: Builder;
+    /** True when the app came from `discover` rather than the `apps` list. */
+    discovered: boolean;
+    mounts: MountSpec[];
+    env: Record<string, string>;
+    /** What the caches can and cannot do for this app's builds, in one sentence. */
+    buildNote: string;
+    /** Whether the shared caches speed up this app's image builds (never, with Dokku mounts). */
+    cachesHelpBuild: boolean;
+}
+
+export interface DesiredState {
+    sharedRoot: string;
+    stateDir: string;
+    dirs: CacheDir[];
+    apps: AppDesired[];
+    afterChange: AfterChange;
+    maxParallelRestarts: number;
+    purgeRemovedCaches: boolean;
+}
+
+/** `host:container` or `host:container:ro`, the argument `dokku storage:mount` takes. */
+export function mountArg(m: Pick<MountSpec, "hostPath" | "containerPath" | "readOnly">): string {
+    return `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`;
+}
+
+const RUN_TIME_ONLY =
+    "Dokku mounts reach the deploy and run containers only, never the image build: " +
+    "package installs during the build do not use these caches; tools that install at release or run time do.";
+
+/** The honest per-builder statement shown in outputs and in the host report. */
+export function buildNote(builder: Builder): string {
+    switch (builder) {
+        case "dockerfile":
+            return (
+                "Dockerfile build: " +
+                RUN_TIME_ONLY +
+                " RUN pip/npm/cargo steps keep relying on Docker layer caching."
+            );
+        case "herokuish":
+        case "pack":
+            return (
+                `${builder} build: ` +
+                RUN_TIME_ONLY +
+                " storage:mount adds deploy and run mounts only (Dokku 0.38 build mounts are always empty)."
+            );
+        default:
+            return "Builder not declared: " + RUN_TIME_ONLY;
+    }
+}
+
+function appDesired(
+    name: string,
+    cacheNames: string[],
+    readOnly: string[],
+    builder: Builder,
+    discovered: boolean,
+    caches: Map<string, CacheSpec>,
+    sharedRoot: string,
+): AppDesired {
+    const mounts: MountSpec[] = [];
+    const env: Record<string, string> = {};
+    for (const cn of [...cacheNames].sort()) {
+        const c = caches.get(cn);
+        if (!c) throw new Error(`internal: unknown cache ${cn}`);
+        mounts.push({
+            cache: cn,
+            hostPath: `${sharedRoot}/${c.dir}`,
+            containerPath: c.containerPath,
+            readOnly: readOnly.includes(cn),
+        });
+        Object.assign(env, c.env);
+    }
+    return {
+        name,
+        builder,
+        discovered,
+        mounts,
+        env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        buildNote: buildNote(builder),
+        cachesHelpBuild: false,
+    };
+}
+
+/**
+ * Turns validated settings (and, with `discover`, the app names the host
+ * listed) into the desired state. Apps are sorted by name; explicit entries
+ * win over discovered ones.
+ */
+export function buildDesiredState(settings: Settings, hostApps: readonly string[] = []): DesiredState {
+    const caches = new Map(settings.caches.map((c) => [c.name, c]));
+    const apps = new Map<string, AppDesired>();
+    for (const a of settings.apps) {
+        apps.set(a.name, appDesired(a.name, a.caches, a.readOnly, a.builder, false, caches, settings.sharedRoot));
+    }
+    if (settings.discover.enabled) {
+        for (const name of hostApps) {
+            if (apps.has(name) || settings.discover.exclude.includes(name)) continue;
+            apps.set(
+                name,
+                appDesired(
+                    name,
+                    settings.discover.caches,
+                    [],
+                    settings.discover.builder,
+                    true,
+                    caches,
+                    settings.sharedRoot,
+                ),
+            );
+        }
+    }
+    return {
+        sharedRoot: settings.sharedRoot,
+        stateDir: settings.stateDir,
+        dirs: settings.caches.map((c) => ({
+            name: c.name,
+            hostPath: `${settings.sharedRoot}/${c.dir}`,
+            owner: c.owner,
+            mode: c.mode,
+        })),
+        apps: [...apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+        afterChange: settings.afterChange,
+        maxParallelRestarts: settings.maxParallelRestarts,
+        purgeRemovedCaches: settings.purgeRemovedCaches,
+    };
+}

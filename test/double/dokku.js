@@ -1,0 +1,511 @@
+#!/usr/bin/env node
+/*
+ * A `dokku` test double that follows ../shared/dokku-contract.md for the
+ * subset this program drives, in two modes: Dokku 0.37.x and 0.38.x
+ * (DOKKU_DOUBLE_VERSION=0.37|0.38, default 0.38). State lives in files under
+ * DOKKU_DOUBLE_ROOT (default "/", i.e. the real paths inside the test host's
+ * private mount namespace). Every invocation is appended to
+ * $ROOT/var/log/dokku-double.jsonl as {"cmd","args","kind":"read"|"write"|"restart"|"rebuild"|"error"}.
+ *
+ * Optional costs (for benchmarks): DOKKU_DOUBLE_COST_MS per call,
+ * DOKKU_DOUBLE_RESTART_MS per restart, DOKKU_DOUBLE_REBUILD_MS per rebuild.
+ */
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const crypto = require("crypto");
+
+const ROOT = process.env.DOKKU_DOUBLE_ROOT || "/";
+const VERSION = process.env.DOKKU_DOUBLE_VERSION === "0.37" ? "0.37" : "0.38";
+const FULL_VERSION = VERSION === "0.37" ? "0.37.10" : "0.38.27";
+const r = (...p) => path.join(ROOT, ...p);
+const HOME = r("home/dokku");
+const LIB = r("var/lib/dokku");
+
+function sleepMs(ms) {
+    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function log(entry) {
+    const f = r("var/log/dokku-double.jsonl");
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.appendFileSync(f, JSON.stringify({ ...entry, pid: process.pid, t: Date.now() }) + "\n");
+}
+
+let invocation = { cmd: "", args: [], kind: "read" };
+function finish(code) {
+    log({ ...invocation, exit: code });
+    process.exit(code);
+}
+function out(s) {
+    process.stdout.write(s);
+}
+function err(msg) {
+    process.stderr.write(` !     ${msg}\n`);
+}
+function fail(msg, code = 1) {
+    err(msg);
+    finish(code);
+}
+
+function apps() {
+    if (!fs.existsSync(HOME)) return [];
+    return fs
+        .readdirSync(HOME, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !d.name.startsWith(".") && !/^[A-Z]/.test(d.name))
+        .map((d) => d.name)
+        .sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : a === b ? 0 : 1));
+}
+function exists(app) {
+    return apps().includes(app);
+}
+function requireApp(app) {
+    if (app === undefined || app === "") fail("Please specify an app to run the command on");
+    if (!exists(app)) fail(`App ${app} does not exist`, 20);
+}
+function writeFile600(f, text) {
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, text, { mode: 0o600 });
+    fs.chmodSync(f, 0o600);
+}
+function readOr(f, dflt) {
+    try {
+        return fs.readFileSync(f, "utf8");
+    } catch {
+        return dflt;
+    }
+}
+
+// ---------------------------------------------------------------- storage
+function parseMountArg(arg) {
+    if (arg.startsWith("/")) {
+        if (!/^\/.*:\//.test(arg)) fail("Storage path must be two valid paths divided by colon.");
+    } else if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+:\//.test(arg)) {
+        if (VERSION === "0.38" && !arg.includes(":")) {
+            fail(`storage entry "${arg}" does not exist; create it first with \`dokku storage:create\``);
+        }
+        fail(
+            "Volume name must be two characters or more. Volume name must not contain invalid characters. Storage path must be two valid paths divided by colon.",
+        );
+    }
+    const parts = arg.split(":");
+    return { host: parts[0], container: parts[1], opts: parts.slice(2).join(":") };
+}
+function optsFiles(app) {
+    return ["DOCKER_OPTIONS_DEPLOY", "DOCKER_OPTIONS_RUN"].map((f) => path.join(HOME, app, f));
+}
+function lines37(f) {
+    return readOr(f, "")
+        .split("\n")
+        .filter((l) => l !== "");
+}
+function write37(f, ls) {
+    ls.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    writeFile600(f, ls.join("\n") + "\n");
+}
+function entryName(host) {
+    const h = host.startsWith("/") ? host : "vol:" + host;
+    return "legacy-" + crypto.createHash("sha1").update(h).digest("hex").slice(0, 10);
+}
+function mounts38File(app) {
+    return path.join(LIB, "config/storage", app, "mounts");
+}
+function mounts38(app) {
+    return readOr(mounts38File(app), "")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l));
+}
+function entryHost(name) {
+    const f = path.join(LIB, "data/storage-registry/entries", name + ".json");
+    return JSON.parse(fs.readFileSync(f, "utf8")).host_path;
+}
+/** Normalised list: [{host_path, container_path, opts}] in the version's order. */
+function listMounts(app) {
+    if (VERSION === "0.37") {
+        return lines37(optsFiles(app)[0])
+            .filter((l) => l.startsWith("-v "))
+            .map((l) => {
+                const p = l.slice(3).split(":");
+                return { host_path: p[0], container_path: p[1], opts: p.slice(2).join(":") };
+            });
+    }
+    return mounts38(app)
+        .map((m) => ({
+            entry_name: m.entry_name,
+            host_path: entryHost(m.entry_name),
+            container_path: m.container_path,
+            readonly: m.readonly === true,
+            opts: [m.readonly ? "ro" : "", m.volume_options || ""].filter(Boolean).join(","),
+            volume_options: m.volume_options,
+        }))
+        .sort((a, b) => (a.entry_name < b.entry_name ? -1 : a.entry_name > b.entry_name ? 1 : 0));
+}
+function storageMount(app, arg) {
+    const m = parseMountArg(arg);
+    if (VERSION === "0.37") {
+        const line = `-v ${arg}`;
+        const files = optsFiles(app);
+        if (files.some((f) => lines37(f).includes(line))) fail("Mount path already exists.");
+        for (const f of files) write37(f, [...lines37(f), line]);
+        return;
+    }
+    const cur = mounts38(app);
+    const name = entryName(m.host);
+    if (cur.some((e) => e.entry_name === name && e.container_path === m.container)) fail("Mount path already exists.");
+    const ef = path.join(LIB, "data/storage-registry/entries", name + ".json");
+    if (!fs.existsSync(ef)) {
+        fs.mkdirSync(path.dirname(ef), { recursive: true });
+        fs.writeFileSync(
+            ef,
+            JSON.stringify({ name, scheduler: "docker-local", host_path: m.host, schema_version: 1 }, null, 2) + "\n",
+        );
+    }
+    const opts = m.opts.split(",").filter(Boolean);
+    const rec = { entry_name: name, container_path: m.container, phases: ["deploy", "run"], process_type: "_default_" };
+    if (opts.includes("ro")) rec.readonly = true;
+    const rest = opts.filter((o) => o !== "ro");
+    if (rest.length) rec.volume_options = rest.join(",");
+    const f = mounts38File(app);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.appendFileSync(f, JSON.stringify(rec) + "\n");
+}
+function storageUnmount(app, arg) {
+    const m = parseMountArg(arg);
+    if (VERSION === "0.37") {
+        const line = `-v ${arg}`;
+        const files = optsFiles(app);
+        if (!files.some((f) => lines37(f).includes(line))) fail("Mount path does not exist.");
+        for (const f of files) write37(f, lines37(f).filter((l) => l !== line));
+        return;
+    }
+    const cur = mounts38(app);
+    const name = entryName(m.host);
+    const keep = cur.filter((e) => !(e.entry_name === name && e.container_path === m.container));
+    if (keep.length === cur.length) fail("Mount path does not exist.");
+    writeFile600(mounts38File(app), keep.map((e) => JSON.stringify(e) + "\n").join(""));
+}
+function storageList(app, format, quiet) {
+    const ms = listMounts(app);
+    if (VERSION === "0.37") for (const f of optsFiles(app)) if (!fs.existsSync(f)) writeFile600(f, "");
+    if (format === "json") {
+        const arr =
+            VERSION === "0.37"
+                ? ms.map((m) => ({ host_path: m.host_path, container_path: m.container_path, volume_options: m.opts }))
+                : ms.map((m) => {
+                      const o = { entry_name: m.entry_name, host_path: m.host_path, container_path: m.container_path };
+                      if (m.readonly) o.readonly = true;
+                      if (m.volume_options) o.volume_options = m.volume_options;
+                      return o;
+                  });
+        out(JSON.stringify(arr) + "\n");
+        return;
+    }
+    if (!quiet) out(`-----> ${app} volume bind-mounts:\n`);
+    for (const m of ms) out(`${quiet ? "" : "       "}${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}\n`);
+}
+function storageReport(app, args) {
+    const ms = listMounts(app);
+    const v = ms.map((m) => `-v ${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}`).join(" ");
+    const rows = { "--storage-build-mounts": "", "--storage-deploy-mounts": v, "--storage-run-mounts": v };
+    const flags = args.filter((a) => a.startsWith("--") && a !== "--format");
+    if (args.includes("--format") && args[args.indexOf("--format") + 1] === "json") {
+        const o = {};
+        for (const [k, val] of Object.entries(rows)) {
+            o[k.slice(2)] = val;
+            if (VERSION === "0.38") o[k.slice(10)] = val;
+        }
+        out(JSON.stringify(Object.fromEntries(Object.entries(o).sort())) + "\n");
+        return;
+    }
+    if (flags.length === 1) {
+        if (!(flags[0] in rows)) fail(`Invalid flag passed, valid flags: ${Object.keys(rows).join(", ")}`);
+        out(rows[flags[0]] + "\n");
+        return;
+    }
+    out(`=====> ${app} storage information\n`);
+    for (const [k, val] of Object.entries(rows)) {
+        const label = k.slice(2).replace(/[-.]/g, " ");
+        out("       " + (label[0].toUpperCase() + label.slice(1) + ":").padEnd(31) + val + "\n");
+    }
+}
+
+// ---------------------------------------------------------------- config
+function envFile(app) {
+    return VERSION === "0.37" ? path.join(HOME, app, "ENV") : path.join(LIB, "config", app, "ENV");
+}
+function parseEnvFile(text) {
+    const env = {};
+    for (const line of text.split("\n")) {
+        if (line === "") continue;
+        const i = line.indexOf("=");
+        const k = line.slice(0, i);
+        let v = line.slice(i + 1);
+        if (v.startsWith('"')) {
+            v = v.slice(1, -1).replace(/\\(.)/g, (_m, c) => (c === "n" ? "\n" : c));
+        }
+        env[k] = v;
+    }
+    return env;
+}
+function readEnv(app) {
+    return parseEnvFile(readOr(envFile(app), ""));
+}
+function writeEnv(app, env) {
+    const lines = Object.keys(env)
+        .sort()
+        .map((k) => {
+            const v = env[k];
+            if (/^-?\d+$/.test(v)) return `${k}=${String(parseInt(v, 10))}`;
+            return `${k}="${v.replace(/([\\"!$`])/g, "\\$1").replace(/\n/g, "\\n")}"`;
+        });
+    writeFile600(envFile(app), lines.length ? lines.join("\n") + "\n" : "");
+}
+function jsonGo(obj) {
+    return JSON.stringify(obj).replace(/[<>&]/g, (c) => "\\u00" + c.charCodeAt(0).toString(16));
+}
+function deployed(app) {
+    return fs.existsSync(path.join(HOME, app, "CONTAINER.web.1"));
+}
+function restart(app, how) {
+    if (how === "rebuild") {
+        if (!deployed(app)) {
+            out("\x1b[1G\x1b[K-----> WARNING: Cannot build from 'master' as there are no commits stored at that branch.\n");
+            invocation.kind = "error";
+            finish(1);
+        }
+        invocation.kind = "rebuild";
+        sleepMs(Number(process.env.DOKKU_DOUBLE_REBUILD_MS || 0));
+        out(`-----> Cleaning up...\n-----> Building ${app} from Dockerfile\n=====> Application deployed:\n`);
+        return;
+    }
+    if (!deployed(app)) {
+        err(`App ${app} has not been deployed`);
+        return;
+    }
+    invocation.kind = "restart";
+    sleepMs(Number(process.env.DOKKU_DOUBLE_RESTART_MS || 0));
+    out(`-----> Deploying web (count=1)\n=====> Application deployed:\n`);
+}
+function configSet(args, quiet) {
+    let encoded = false;
+    let noRestart = false;
+    const rest = [];
+    for (const a of args) {
+        if (a === "--encoded") encoded = true;
+        else if (a === "--no-restart") noRestart = true;
+        else rest.push(a);
+    }
+    const app = rest.shift();
+    requireApp(app);
+    if (rest.length === 0) fail("At least one env pair must be given");
+    const env = readEnv(app);
+    const updates = {};
+    for (const pair of rest) {
+        const i = pair.indexOf("=");
+        if (i <= 0) fail(`Invalid env pair: ${pair}`);
+        const k = pair.slice(0, i);
+        let v = pair.slice(i + 1);
+        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) fail(`Invalid key name: '${k}'`);
+        if (encoded) {
+            if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
+                fail(`illegal base64 data at input byte ${Math.max(0, v.search(/[^A-Za-z0-9+/=]/))} for key '${k}'`);
+            }
+            v = Buffer.from(v, "base64").toString("utf8");
+        }
+        updates[k] = v;
+    }
+    invocation.kind = "write";
+    Object.assign(env, updates);
+    writeEnv(app, env);
+    if (!quiet) {
+        out("-----> Setting config vars\n");
+        const w = Math.max(...Object.keys(updates).map((k) => k.length + 1)) + 2;
+        for (const k of Object.keys(updates).sort()) out("       " + (k + ":").padEnd(w) + updates[k].trim() + "\n");
+    }
+    if (!noRestart && deployed(app)) {
+        out(`-----> Restarting app ${app}\n`);
+        restart(app, "restart");
+    }
+}
+function configUnset(args, quiet) {
+    let noRestart = false;
+    const rest = args.filter((a) => (a === "--no-restart" ? ((noRestart = true), false) : true));
+    const app = rest.shift();
+    requireApp(app);
+    if (rest.length === 0) fail("At least one key must be given");
+    const env = readEnv(app);
+    let changed = false;
+    for (const k of rest) {
+        if (k in env) {
+            delete env[k];
+            changed = true;
+            if (!quiet) out(`-----> Unsetting ${k}\n`);
+        } else if (!quiet) out(`-----> Skipping ${k}, it is not set in the environment\n`);
+    }
+    if (changed) {
+        invocation.kind = "write";
+        writeEnv(app, env);
+    }
+    if (!noRestart && deployed(app)) restart(app, "restart");
+}
+function configExport(args) {
+    let format = "exports";
+    const rest = [];
+    for (let i = 0; i < args.length; i++) {
+        if (args[i] === "--format") format = args[++i];
+        else if (args[i] === "--merged") continue;
+        else rest.push(args[i]);
+    }
+    const app = rest[0];
+    requireApp(app);
+    const env = readEnv(app);
+    const keys = Object.keys(env).sort();
+    switch (format) {
+        case "json":
+            out(jsonGo(Object.fromEntries(keys.map((k) => [k, env[k]]))) + "\n");
+            break;
+        case "json-list":
+            out(keys.length ? jsonGo(keys.map((k) => ({ name: k, value: env[k] }))) + "\n" : "null\n");
+            break;
+        case "shell":
+            out(keys.map((k) => `${k}='${env[k].replace(/'/g, "'\\''")}' `).join(""));
+            break;
+        case "exports":
+            out(keys.length ? keys.map((k) => `export ${k}='${env[k].replace(/'/g, "'\\''")}'\n`).join("") : "\n");
+            break;
+        default:
+            fail(`Unknown export format: ${format}`);
+    }
+}
+
+// ---------------------------------------------------------------- main
+function main(argv) {
+    let quiet = false;
+    while (argv.length && /^--(quiet|trace|force)$/.test(argv[0])) {
+        if (argv.shift() === "--quiet") quiet = true;
+    }
+    const cmd = argv.shift() || "help";
+    const args = argv;
+    invocation = { cmd, args, kind: "read" };
+    sleepMs(Number(process.env.DOKKU_DOUBLE_COST_MS || 0));
+    switch (cmd) {
+        case "version":
+        case "-v":
+        case "--version":
+            out(`dokku version ${FULL_VERSION}\n`);
+            break;
+        case "apps":
+        case "apps:list": {
+            if (args.includes("--format")) {
+                if (VERSION === "0.37") {
+                    process.stderr.write("Usage of apps:list:\nunknown flag: --format\n");
+                    finish(2);
+                }
+                out(JSON.stringify(apps()) + "\n");
+                break;
+            }
+            if (args.some((a) => a.startsWith("--"))) {
+                process.stderr.write(`Usage of apps:list:\nunknown flag: ${args[0]}\n`);
+                finish(2);
+            }
+            if (!quiet) out("=====> My Apps\n");
+            const list = apps();
+            if (list.length === 0) err("You haven't deployed any applications yet");
+            for (const a of list) out(a + "\n");
+            break;
+        }
+        case "apps:exists":
+            requireApp(args[0]);
+            break;
+        case "apps:create": {
+            const app = args[0];
+            const re = VERSION === "0.38" ? /^[a-z0-9][a-z0-9.-]*$/ : /^[a-z0-9][^/:_A-Z]*$/;
+            if (!app || !re.test(app)) {
+                fail(
+                    VERSION === "0.38"
+                        ? "App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens"
+                        : "App name must begin with lowercase alphanumeric character, and cannot include uppercase characters, colons, or underscores",
+                );
+            }
+            if (exists(app)) fail("Name is already taken");
+            invocation.kind = "write";
+            fs.mkdirSync(path.join(HOME, app, "refs"), { recursive: true });
+            writeFile600(path.join(LIB, "config/apps", app, "created-at"), String(Math.floor(Date.now() / 1000)));
+            writeFile600(path.join(LIB, "config/ps", app, "scale"), "web=1");
+            if (VERSION === "0.38") {
+                fs.mkdirSync(path.join(LIB, "config", app), { recursive: true });
+                fs.mkdirSync(path.join(LIB, "config/config", app), { recursive: true });
+            }
+            out(`-----> Creating ${app}...\n`);
+            break;
+        }
+        case "storage:list": {
+            let format = "text";
+            const rest = [];
+            for (let i = 0; i < args.length; i++) {
+                if (args[i] === "--format") format = args[++i];
+                else rest.push(args[i]);
+            }
+            requireApp(rest[0]);
+            if (format !== "text" && format !== "json") fail("Invalid --format value specified");
+            storageList(rest[0], format, quiet);
+            break;
+        }
+        case "storage:report":
+            requireApp(args[0]);
+            storageReport(args[0], args.slice(1));
+            break;
+        case "storage:mount":
+        case "storage:unmount":
+            requireApp(args[0]);
+            if (args[1] === undefined) fail("Storage path must be two valid paths divided by colon.");
+            invocation.kind = "write";
+            if (cmd === "storage:mount") storageMount(args[0], args[1]);
+            else storageUnmount(args[0], args[1]);
+            break;
+        case "config:set":
+            configSet(args, quiet);
+            break;
+        case "config:unset":
+            configUnset(args, quiet);
+            break;
+        case "config:export":
+            configExport(args);
+            break;
+        case "config:get": {
+            const rest = args.filter((a) => a !== "--quoted");
+            requireApp(rest[0]);
+            if (rest.length < 2) fail("Expected: key");
+            if (rest.length > 2) fail(`Unexpected argument(s): [${rest.slice(2).join(" ")}]`);
+            const env = readEnv(rest[0]);
+            if (!(rest[1] in env)) finish(1);
+            out(env[rest[1]] + "\n");
+            break;
+        }
+        case "config:keys":
+            requireApp(args[0]);
+            out(Object.keys(readEnv(args[0])).sort().map((k) => k + "\n").join(""));
+            break;
+        case "ps:report": {
+            requireApp(args[0]);
+            const d = deployed(args[0]);
+            if (args[1] === "--deployed") out(`${d}\n`);
+            else if (args[1] === "--running") out(`${d}\n`);
+            else out(`=====> ${args[0]} ps information\n       ${"Deployed:".padEnd(34)}${d}\n`);
+            break;
+        }
+        case "ps:restart":
+        case "ps:rebuild":
+            requireApp(args[0]);
+            restart(args[0], cmd === "ps:rebuild" ? "rebuild" : "restart");
+            break;
+        default:
+            err(`\`${[cmd, ...args].join(" ")}\` is not a dokku command.`);
+            err("See `dokku help` for a list of available commands.");
+            finish(1);
+    }
+    finish(0);
+}
+
+main(process.argv.slice(2));
