@@ -124,6 +124,8 @@ export interface RawSettings {
     maxParallelRestarts?: unknown;
     purgeRemovedCaches?: unknown;
     detectDrift?: unknown;
+    /** The decrypted SSH private key; checked for shape, never echoed in errors. */
+    privateKey?: unknown;
 }
 
 // ---- rules (exported so tests and the docs can name them) -----------------
@@ -133,7 +135,7 @@ export const APP_NAME_RE = /^[a-z0-9][a-z0-9.-]*$/;
 export const CACHE_NAME_RE = /^[a-z0-9][a-z0-9_.-]*$/;
 /** Dokku's env key rule. */
 export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const PATH_SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+@-]*$/;
+export const PATH_SEGMENT_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.+@-]*$/;
 export const OWNER_RE = /^(\d{1,10}):(\d{1,10})$/;
 export const MODE_RE = /^0?[0-7]{3}$|^[0-7]{4}$/;
 export const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/;
@@ -192,7 +194,7 @@ export function checkAbsolutePath(p: unknown): string | undefined {
         if (seg === "") return "must not contain empty segments (//) or end with /";
         if (seg === "." || seg === "..") return "must not contain . or .. segments";
         if (!PATH_SEGMENT_RE.test(seg)) {
-            return `segment ${show(seg)} may only use letters, digits and _ . + @ - (and not start with . or -)`;
+            return `segment ${show(seg)} may only use letters, digits and _ . + @ - (and not start with -)`;
         }
     }
     return undefined;
@@ -661,6 +663,16 @@ export function validateSettings(raw: RawSettings): Settings {
         }
         return v;
     };
+    if (raw.privateKey !== undefined) {
+        const k = raw.privateKey;
+        if (typeof k !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\s*$/.test(k.trim() + "\n")) {
+            problems.push({
+                propertyPath: key("privateKey"),
+                reason:
+                    "must be an unencrypted PEM or OpenSSH private key (set it with: pulumi config set --secret privateKey < ~/.ssh/id_ed25519); value not shown",
+            });
+        }
+    }
     const purgeRemovedCaches = bool("purgeRemovedCaches", raw.purgeRemovedCaches, false);
     const detectDrift = bool("detectDrift", raw.detectDrift, true);
     if (problems.length > 0) {

@@ -26,10 +26,11 @@ function sleepMs(ms) {
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+const T0 = Date.now();
 function log(entry) {
     const f = r("var/log/dokku-double.jsonl");
     fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.appendFileSync(f, JSON.stringify({ ...entry, pid: process.pid, t: Date.now() }) + "\n");
+    fs.appendFileSync(f, JSON.stringify({ ...entry, pid: process.pid, t0: T0, t: Date.now() }) + "\n");
 }
 
 let invocation = { cmd: "", args: [], kind: "read" };
@@ -388,6 +389,19 @@ function main(argv) {
     const cmd = argv.shift() || "help";
     const args = argv;
     invocation = { cmd, args, kind: "read" };
+    // Fault injection: DOKKU_DOUBLE_FAIL_ON=cmd[,cmd] makes those commands die
+    // (exit 255, like a cut SSH session) before doing anything, once per
+    // marker file DOKKU_DOUBLE_FAIL_ONCE if set.
+    const failOn = (process.env.DOKKU_DOUBLE_FAIL_ON || "").split(",").filter(Boolean);
+    if (failOn.includes(cmd)) {
+        const once = process.env.DOKKU_DOUBLE_FAIL_ONCE;
+        if (!once || !fs.existsSync(once)) {
+            if (once) fs.writeFileSync(once, cmd);
+            invocation.kind = "error";
+            process.stderr.write("Connection to host closed by remote host.\n");
+            finish(255);
+        }
+    }
     sleepMs(Number(process.env.DOKKU_DOUBLE_COST_MS || 0));
     switch (cmd) {
         case "version":

@@ -83,3 +83,10 @@ export class LocalHost {
         fs.rmSync(this.root, { recursive: true, force: true });
     }
 }
+
+/** Options for a script run with fault injection. */
+export function withEnv(host: LocalHost, extra: NodeJS.ProcessEnv): LocalHost {
+    const h = Object.create(host) as LocalHost;
+    h.env = () => ({ ...host.env(), ...extra });
+    return h;
+}

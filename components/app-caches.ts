@@ -1,0 +1,79 @@
+/**
+ * AppCaches: one Dokku app's shared-cache mounts and env vars, converged by
+ * one remote command (one SSH session) that reads the app's state first and
+ * writes only the difference, then restarts the app only if it changed.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { AfterChange } from "./config";
+import { RemoteConnection } from "./connection";
+import { AppDesired, mountArg } from "./model";
+import { appScript, parseResults } from "./scripts";
+
+/** Stable type token: renaming it would replace every app's resources. */
+export const APP_CACHES_TYPE = "dokku-shared-cache:index:AppCaches";
+
+export interface AppCachesArgs {
+    /** SSH connection to the Dokku host (private key as a secret). */
+    connection: RemoteConnection;
+    /** The app's desired mounts and env (from `buildDesiredState`). */
+    app: AppDesired;
+    /** Where the host-side ledger of what this program added lives. Default `/var/lib/dokku-shared-cache`. */
+    stateDir: string;
+    /** `restart` (default), `rebuild` or `none`, applied only when the app changed and is deployed. */
+    afterChange: AfterChange;
+    /** Host-wide bound on concurrent restarts/rebuilds. Default 2. */
+    maxParallelRestarts: number;
+    /**
+     * What a read-only look at the host found missing ("" when in sync or not
+     * checked). A change re-runs the converge (an update, never a replace).
+     */
+    drift?: pulumi.Input<string>;
+}
+
+export class AppCaches extends pulumi.ComponentResource {
+    /** Mount arguments this app should have (`host:container[:ro]`). */
+    public readonly mounts: pulumi.Output<string[]>;
+    /** Env vars this app should have. */
+    public readonly env: pulumi.Output<Record<string, string>>;
+    /** What the caches can and cannot do for this app's builds. */
+    public readonly buildNote: pulumi.Output<string>;
+    /** Whether the caches speed up this app's image builds (Dokku mounts never reach a build). */
+    public readonly cachesHelpBuild: pulumi.Output<boolean>;
+    /** The last converge's summary (what changed, whether it restarted); unknown during preview. */
+    public readonly lastRun: pulumi.Output<Record<string, unknown> | undefined>;
+
+    constructor(name: string, args: AppCachesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(APP_CACHES_TYPE, name, {}, opts);
+        const scriptOpts = {
+            stateDir: args.stateDir,
+            afterChange: args.afterChange,
+            maxParallelRestarts: args.maxParallelRestarts,
+        };
+        const converge = appScript(args.app, scriptOpts, "converge");
+        const cmd = new command.remote.Command(
+            `${name}-converge`,
+            {
+                connection: args.connection,
+                create: converge,
+                update: converge,
+                delete: appScript({ name: args.app.name, mounts: [], env: {} }, scriptOpts, "remove"),
+                triggers: [pulumi.output(args.drift ?? "")],
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this },
+        );
+        this.mounts = pulumi.output(args.app.mounts.map(mountArg));
+        this.env = pulumi.output(args.app.env);
+        this.buildNote = pulumi.output(args.app.buildNote);
+        this.cachesHelpBuild = pulumi.output(args.app.cachesHelpBuild);
+        this.lastRun = cmd.stdout.apply((s) => (s ? parseResults(s)[0] : undefined));
+        this.registerOutputs({
+            mounts: this.mounts,
+            env: this.env,
+            buildNote: this.buildNote,
+            cachesHelpBuild: this.cachesHelpBuild,
+            lastRun: this.lastRun,
+        });
+    }
+}

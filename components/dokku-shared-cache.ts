@@ -1,0 +1,100 @@
+/**
+ * DokkuSharedCache: the whole program for one Dokku host: the shared cache
+ * directories, then one AppCaches per managed app.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AppCaches } from "./app-caches";
+import { RemoteConnection } from "./connection";
+import { DesiredState } from "./model";
+import { SharedCaches } from "./shared-caches";
+
+/** Stable type token. */
+export const DOKKU_SHARED_CACHE_TYPE = "dokku-shared-cache:index:DokkuSharedCache";
+
+export interface DokkuSharedCacheArgs {
+    /** SSH connection to the Dokku host (private key as a secret). */
+    connection: RemoteConnection;
+    /** The desired state from `buildDesiredState`. */
+    desired: DesiredState;
+    /** Per app name, what a read-only look at the host found missing ("" = in sync). */
+    drift?: pulumi.Input<Record<string, string>>;
+}
+
+export interface AppSummary {
+    mounts: string[];
+    env: Record<string, string>;
+    builder: string;
+    discovered: boolean;
+    cachesHelpBuild: boolean;
+    buildNote: string;
+}
+
+export class DokkuSharedCache extends pulumi.ComponentResource {
+    public readonly caches: SharedCaches;
+    public readonly apps: Record<string, AppCaches>;
+    /** Host paths of the cache directories, by cache name. */
+    public readonly cacheDirs: pulumi.Output<Record<string, string>>;
+    /** Per app: mounts, env, builder and what the caches do for it. */
+    public readonly appSummary: pulumi.Output<Record<string, AppSummary>>;
+    /** A few lines a person can read in `pulumi stack output summary`. */
+    public readonly summary: pulumi.Output<string>;
+
+    constructor(name: string, args: DokkuSharedCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(DOKKU_SHARED_CACHE_TYPE, name, {}, opts);
+        const d = args.desired;
+        this.caches = new SharedCaches(
+            `${name}-caches`,
+            { connection: args.connection, dirs: d.dirs, purgeRemovedCaches: d.purgeRemovedCaches },
+            { parent: this },
+        );
+        const drift = pulumi.output(args.drift ?? {});
+        this.apps = {};
+        for (const app of d.apps) {
+            this.apps[app.name] = new AppCaches(
+                `${name}-app-${app.name}`,
+                {
+                    connection: args.connection,
+                    app,
+                    stateDir: d.stateDir,
+                    afterChange: d.afterChange,
+                    maxParallelRestarts: d.maxParallelRestarts,
+                    drift: drift.apply((x) => x[app.name] ?? ""),
+                },
+                { parent: this, dependsOn: this.caches.commands },
+            );
+        }
+        this.cacheDirs = this.caches.paths;
+        this.appSummary = pulumi.output(
+            Object.fromEntries(
+                d.apps.map((a) => [
+                    a.name,
+                    {
+                        mounts: a.mounts.map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`),
+                        env: a.env,
+                        builder: a.builder,
+                        discovered: a.discovered,
+                        cachesHelpBuild: a.cachesHelpBuild,
+                        buildNote: a.buildNote,
+                    },
+                ]),
+            ),
+        );
+        this.summary = pulumi.output(summaryText(d));
+        this.registerOutputs({ cacheDirs: this.cacheDirs, appSummary: this.appSummary, summary: this.summary });
+    }
+}
+
+/** The human-readable summary exported as a stack output. */
+export function summaryText(d: DesiredState): string {
+    const lines = [
+        `${d.dirs.length} shared cache dir(s) under ${d.sharedRoot}: ${d.dirs.map((x) => x.name).join(", ")}`,
+        `${d.apps.length} managed app(s); after a change: ${d.afterChange} (at most ${d.maxParallelRestarts} at once, deployed apps only)`,
+    ];
+    for (const a of d.apps) {
+        lines.push(
+            `  ${a.name}${a.discovered ? " (discovered)" : ""}: ${a.mounts.map((m) => m.cache + (m.readOnly ? " (ro)" : "")).join(", ") || "no caches"}; builds use caches: no (${a.builder})`,
+        );
+    }
+    lines.push("Dokku mounts reach deploy and run containers only, never an image build.");
+    return lines.join("\n");
+}

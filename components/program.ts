@@ -1,0 +1,71 @@
+/**
+ * The program's flow, from raw stack config to resources: validate, look at
+ * the host read-only (for `discover` and drift), build the desired state,
+ * instantiate. index.ts only reads config and calls {@link runProgram}.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RawSettings, checkAppName, validateSettings } from "./config";
+import { remoteConnection } from "./connection";
+import { DokkuSharedCache } from "./dokku-shared-cache";
+import { Observed, driftOf, probeHost } from "./host-probe";
+import { buildDesiredState } from "./model";
+
+export type Prober = typeof probeHost;
+
+export interface ProgramArgs {
+    /** Raw stack config values (not the private key). */
+    raw: RawSettings;
+    /** The SSH private key, a secret. */
+    privateKey: pulumi.Output<string>;
+    /** Replaces the SSH probe (tests). */
+    probe?: Prober;
+}
+
+/** Waits for an Output's value inside the program (the value stays out of logs). */
+function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+export async function runProgram(args: ProgramArgs) {
+    const key = await valueOf(args.privateKey);
+    const settings = validateSettings({ ...args.raw, privateKey: key });
+    const explicit = settings.apps.map((a) => a.name);
+    let observed: Observed | undefined;
+    if (settings.discover.enabled || settings.detectDrift) {
+        observed = await (args.probe ?? probeHost)(settings.connection, key, explicit, settings.discover.enabled);
+        const missing = explicit.filter((a) => observed!.state[a] && !observed!.state[a].exists);
+        if (missing.length > 0) {
+            throw new pulumi.InputPropertiesError({
+                message: `app(s) not found on ${settings.connection.host}: ${missing.join(", ")}; nothing was changed on any app`,
+                errors: missing.map((a) => ({
+                    propertyPath: `dokku-shared-cache:apps[${explicit.indexOf(a)}].name`,
+                    reason: `app ${JSON.stringify(a)} does not exist on the host (dokku apps:exists exit 20); create it or remove it from the stack`,
+                })),
+            });
+        }
+    }
+    const hostApps = (observed?.apps ?? []).filter((a) => {
+        const bad = checkAppName(a);
+        if (bad && settings.discover.enabled) {
+            void pulumi.log.warn(`discover: skipping host app ${JSON.stringify(a)}: its name ${bad}`);
+        }
+        return !bad;
+    });
+    const desired = buildDesiredState(settings, hostApps);
+    const drift: Record<string, string> = {};
+    if (observed && settings.detectDrift) {
+        for (const app of desired.apps) drift[app.name] = driftOf(app, observed.state[app.name]);
+    }
+    const host = new DokkuSharedCache("dokku", {
+        connection: remoteConnection(settings.connection, args.privateKey),
+        desired,
+        drift,
+    });
+    return {
+        summary: host.summary,
+        cacheDirs: host.cacheDirs,
+        apps: host.appSummary,
+        drift: pulumi.output(Object.fromEntries(Object.entries(drift).filter(([, v]) => v !== ""))),
+        lastRuns: pulumi.all(Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun]))),
+    };
+}
