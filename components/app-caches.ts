@@ -57,7 +57,11 @@ export class AppCaches extends pulumi.ComponentResource {
                 connection: args.connection,
                 create: converge,
                 update: converge,
-                delete: appScript({ name: args.app.name, mounts: [], env: {} }, scriptOpts, "remove"),
+                delete: appScript(
+                    { name: args.app.name, mounts: [], env: {} },
+                    scriptOpts,
+                    "remove",
+                ),
                 triggers: [pulumi.output(args.drift ?? "")],
                 addPreviousOutputInEnv: false,
             },

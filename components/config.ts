@@ -138,7 +138,8 @@ export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const PATH_SEGMENT_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.+@-]*$/;
 export const OWNER_RE = /^(\d{1,10}):(\d{1,10})$/;
 export const MODE_RE = /^0?[0-7]{3}$|^[0-7]{4}$/;
-export const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/;
+export const HOST_RE =
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/;
 export const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const HOST_KEY_RE =
     /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [\x20-\x7e]*)?$/;
@@ -150,7 +151,15 @@ const MAX_CACHES = 64;
 const BUILDERS: readonly Builder[] = ["dockerfile", "herokuish", "pack", "unknown"];
 const AFTER_CHANGE: readonly AfterChange[] = ["restart", "rebuild", "none"];
 /** Places a shared cache must never live. */
-const FORBIDDEN_ROOTS = ["/var/lib/docker", "/home/dokku", "/etc", "/proc", "/sys", "/dev", "/boot"];
+const FORBIDDEN_ROOTS = [
+    "/var/lib/docker",
+    "/home/dokku",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+];
 
 type Problem = pulumi.InputPropertyErrorDetails;
 
@@ -267,7 +276,15 @@ function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
     }
     checkKnownKeys(
         raw,
-        ["host", "port", "user", "hostKey", "insecureSkipHostKeyPinning", "dialErrorLimit", "perDialTimeout"],
+        [
+            "host",
+            "port",
+            "user",
+            "hostKey",
+            "insecureSkipHostKeyPinning",
+            "dialErrorLimit",
+            "perDialTimeout",
+        ],
         path,
         problems,
     );
@@ -280,8 +297,16 @@ function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
         out.host = raw.host;
     }
     if (raw.port !== undefined) {
-        if (typeof raw.port !== "number" || !Number.isInteger(raw.port) || raw.port < 1 || raw.port > 65535) {
-            problems.push({ propertyPath: `${path}.port`, reason: `must be an integer 1-65535; got ${show(raw.port)}` });
+        if (
+            typeof raw.port !== "number" ||
+            !Number.isInteger(raw.port) ||
+            raw.port < 1 ||
+            raw.port > 65535
+        ) {
+            problems.push({
+                propertyPath: `${path}.port`,
+                reason: `must be an integer 1-65535; got ${show(raw.port)}`,
+            });
         } else {
             out.port = raw.port;
         }
@@ -298,7 +323,10 @@ function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
     }
     const skip = raw.insecureSkipHostKeyPinning;
     if (skip !== undefined && typeof skip !== "boolean") {
-        problems.push({ propertyPath: `${path}.insecureSkipHostKeyPinning`, reason: `must be true or false; got ${show(skip)}` });
+        problems.push({
+            propertyPath: `${path}.insecureSkipHostKeyPinning`,
+            reason: `must be true or false; got ${show(skip)}`,
+        });
     }
     if (raw.hostKey === undefined) {
         if (skip !== true) {
@@ -330,7 +358,10 @@ function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
         const v = raw[field];
         if (v === undefined) continue;
         if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
-            problems.push({ propertyPath: `${path}.${field}`, reason: `must be an integer 1-${max}; got ${show(v)}` });
+            problems.push({
+                propertyPath: `${path}.${field}`,
+                reason: `must be an integer 1-${max}; got ${show(v)}`,
+            });
         } else {
             out[field] = v;
         }
@@ -343,12 +374,17 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): 
     const source: Record<string, unknown> =
         raw === undefined ? { ...DEFAULT_CACHES } : isPlainObject(raw) ? raw : {};
     if (raw !== undefined && !isPlainObject(raw)) {
-        problems.push({ propertyPath: path, reason: `must be a map of cache name to settings; got ${show(raw)}` });
+        problems.push({
+            propertyPath: path,
+            reason: `must be a map of cache name to settings; got ${show(raw)}`,
+        });
         return [];
     }
     const names = Object.keys(source);
-    if (names.length === 0) problems.push({ propertyPath: path, reason: "must define at least one cache" });
-    if (names.length > MAX_CACHES) problems.push({ propertyPath: path, reason: `at most ${MAX_CACHES} caches` });
+    if (names.length === 0)
+        problems.push({ propertyPath: path, reason: "must define at least one cache" });
+    if (names.length > MAX_CACHES)
+        problems.push({ propertyPath: path, reason: `at most ${MAX_CACHES} caches` });
     const out: CacheSpec[] = [];
     const dirs = new Map<string, string>();
     for (const name of names) {
@@ -363,7 +399,9 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): 
         let c = source[name];
         if (c === null) c = undefined;
         // A known default may be given as `true` or a partial override.
-        const base = Object.prototype.hasOwnProperty.call(DEFAULT_CACHES, name) ? DEFAULT_CACHES[name] : undefined;
+        const base = Object.prototype.hasOwnProperty.call(DEFAULT_CACHES, name)
+            ? DEFAULT_CACHES[name]
+            : undefined;
         if (c === true && base) c = {};
         if (!isPlainObject(c)) {
             problems.push({
@@ -376,18 +414,29 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): 
         const before = problems.length;
         const dir = c.dir ?? base?.dir ?? name;
         const dirBad = checkRelativeDir(dir);
-        if (dirBad) problems.push({ propertyPath: `${p}.dir`, reason: `${dirBad}; got ${show(dir)}` });
+        if (dirBad)
+            problems.push({ propertyPath: `${p}.dir`, reason: `${dirBad}; got ${show(dir)}` });
         const containerPath = c.containerPath ?? base?.containerPath;
         if (containerPath === undefined) {
-            problems.push({ propertyPath: `${p}.containerPath`, reason: "is required: the absolute path inside the container" });
+            problems.push({
+                propertyPath: `${p}.containerPath`,
+                reason: "is required: the absolute path inside the container",
+            });
         } else {
             const bad = checkAbsolutePath(containerPath);
-            if (bad) problems.push({ propertyPath: `${p}.containerPath`, reason: `${bad}; got ${show(containerPath)}` });
+            if (bad)
+                problems.push({
+                    propertyPath: `${p}.containerPath`,
+                    reason: `${bad}; got ${show(containerPath)}`,
+                });
         }
         const env: Record<string, string> = {};
         const rawEnv = c.env ?? base?.env ?? {};
         if (!isPlainObject(rawEnv)) {
-            problems.push({ propertyPath: `${p}.env`, reason: `must be a map of NAME to value; got ${show(rawEnv)}` });
+            problems.push({
+                propertyPath: `${p}.env`,
+                reason: `must be a map of NAME to value; got ${show(rawEnv)}`,
+            });
         } else {
             for (const [k, v] of Object.entries(rawEnv)) {
                 if (!ENV_KEY_RE.test(k) || k.length > 128) {
@@ -398,22 +447,35 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): 
                     continue;
                 }
                 if (k.startsWith("DOKKU_") || k === "GIT_REV" || k === "SOURCE_VERSION") {
-                    problems.push({ propertyPath: `${p}.env.${k}`, reason: `${k} is reserved by Dokku` });
+                    problems.push({
+                        propertyPath: `${p}.env.${k}`,
+                        reason: `${k} is reserved by Dokku`,
+                    });
                     continue;
                 }
                 const bad = checkEnvValue(v);
-                if (bad) problems.push({ propertyPath: `${p}.env.${k}`, reason: `${bad}; got ${show(v)}` });
+                if (bad)
+                    problems.push({
+                        propertyPath: `${p}.env.${k}`,
+                        reason: `${bad}; got ${show(v)}`,
+                    });
                 else env[k] = v as string;
             }
         }
         const owner = c.owner ?? base?.owner ?? "0:0";
         const om = typeof owner === "string" ? OWNER_RE.exec(owner) : null;
         if (!om || Number(om[1]) > 2147483647 || Number(om[2]) > 2147483647) {
-            problems.push({ propertyPath: `${p}.owner`, reason: `must be numeric uid:gid like 0:0 or 32767:32767; got ${show(owner)}` });
+            problems.push({
+                propertyPath: `${p}.owner`,
+                reason: `must be numeric uid:gid like 0:0 or 32767:32767; got ${show(owner)}`,
+            });
         }
         const mode = c.mode ?? base?.mode ?? "0755";
         if (typeof mode !== "string" || !MODE_RE.test(mode)) {
-            problems.push({ propertyPath: `${p}.mode`, reason: `must be an octal mode string like "0755" or "1777"; got ${show(mode)}` });
+            problems.push({
+                propertyPath: `${p}.mode`,
+                reason: `must be an octal mode string like "0755" or "1777"; got ${show(mode)}`,
+            });
         }
         if (problems.length !== before) continue;
         const d = dir as string;
@@ -442,7 +504,10 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): 
 function validateBuilder(v: unknown, path: string, problems: Problem[]): Builder {
     if (v === undefined) return "unknown";
     if (typeof v !== "string" || !BUILDERS.includes(v as Builder)) {
-        problems.push({ propertyPath: path, reason: `must be one of ${BUILDERS.join(", ")}; got ${show(v)}` });
+        problems.push({
+            propertyPath: path,
+            reason: `must be one of ${BUILDERS.join(", ")}; got ${show(v)}`,
+        });
         return "unknown";
     }
     return v as Builder;
@@ -455,7 +520,10 @@ function validateCacheList(
     problems: Problem[],
 ): string[] | undefined {
     if (!Array.isArray(v)) {
-        problems.push({ propertyPath: path, reason: `must be a list of cache names; got ${show(v)}` });
+        problems.push({
+            propertyPath: path,
+            reason: `must be a list of cache names; got ${show(v)}`,
+        });
         return undefined;
     }
     const seen = new Set<string>();
@@ -467,7 +535,10 @@ function validateCacheList(
                 reason: `unknown cache ${show(c)}; defined caches: ${[...known].join(", ")}`,
             });
         } else if (seen.has(c)) {
-            problems.push({ propertyPath: `${path}[${i}]`, reason: `cache ${show(c)} is listed twice` });
+            problems.push({
+                propertyPath: `${path}[${i}]`,
+                reason: `cache ${show(c)} is listed twice`,
+            });
         } else {
             seen.add(c);
             out.push(c);
@@ -486,14 +557,23 @@ export function checkAppName(name: unknown): string | undefined {
 }
 
 /** Two caches an app uses must not share a container path or an env var. */
-function checkAppCollisions(app: AppSpec, caches: Map<string, CacheSpec>, path: string, problems: Problem[]): void {
+function checkAppCollisions(
+    app: AppSpec,
+    caches: Map<string, CacheSpec>,
+    path: string,
+    problems: Problem[],
+): void {
     const byPath = new Map<string, string>();
     const byEnv = new Map<string, string>();
     for (const cn of app.caches) {
         const c = caches.get(cn);
         if (!c) continue;
         for (const [p, other] of byPath) {
-            if (p === c.containerPath || p.startsWith(c.containerPath + "/") || c.containerPath.startsWith(p + "/")) {
+            if (
+                p === c.containerPath ||
+                p.startsWith(c.containerPath + "/") ||
+                c.containerPath.startsWith(p + "/")
+            ) {
                 problems.push({
                     propertyPath: path,
                     reason: `caches ${show(other)} and ${show(cn)} use overlapping container paths ${show(p)} and ${show(c.containerPath)}`,
@@ -504,7 +584,10 @@ function checkAppCollisions(app: AppSpec, caches: Map<string, CacheSpec>, path: 
         for (const k of Object.keys(c.env)) {
             const other = byEnv.get(k);
             if (other) {
-                problems.push({ propertyPath: path, reason: `caches ${show(other)} and ${show(cn)} both set ${k}` });
+                problems.push({
+                    propertyPath: path,
+                    reason: `caches ${show(other)} and ${show(cn)} both set ${k}`,
+                });
             }
             byEnv.set(k, cn);
         }
@@ -515,11 +598,17 @@ function validateApps(raw: unknown, caches: CacheSpec[], problems: Problem[]): A
     const path = key("apps");
     if (raw === undefined) return [];
     if (!Array.isArray(raw)) {
-        problems.push({ propertyPath: path, reason: `must be a list of app names or objects; got ${show(raw)}` });
+        problems.push({
+            propertyPath: path,
+            reason: `must be a list of app names or objects; got ${show(raw)}`,
+        });
         return [];
     }
     if (raw.length > MAX_APPS) {
-        problems.push({ propertyPath: path, reason: `at most ${MAX_APPS} apps; got ${raw.length}` });
+        problems.push({
+            propertyPath: path,
+            reason: `at most ${MAX_APPS} apps; got ${raw.length}`,
+        });
         return [];
     }
     const known = new Set(caches.map((c) => c.name));
@@ -531,28 +620,45 @@ function validateApps(raw: unknown, caches: CacheSpec[], problems: Problem[]): A
         const obj: Record<string, unknown> | undefined =
             typeof entry === "string" ? { name: entry } : isPlainObject(entry) ? entry : undefined;
         if (!obj) {
-            problems.push({ propertyPath: p, reason: `must be an app name or an object with name; got ${show(entry)}` });
+            problems.push({
+                propertyPath: p,
+                reason: `must be an app name or an object with name; got ${show(entry)}`,
+            });
             return;
         }
         checkKnownKeys(obj, ["name", "caches", "readOnly", "builder"], p, problems);
         const bad = checkAppName(obj.name);
         if (bad) {
-            problems.push({ propertyPath: `${p}.name`, reason: `app name ${bad}; got ${show(obj.name)}` });
+            problems.push({
+                propertyPath: `${p}.name`,
+                reason: `app name ${bad}; got ${show(obj.name)}`,
+            });
             return;
         }
         const name = obj.name as string;
         if (seen.has(name)) {
-            problems.push({ propertyPath: `${p}.name`, reason: `app ${show(name)} is listed twice` });
+            problems.push({
+                propertyPath: `${p}.name`,
+                reason: `app ${show(name)} is listed twice`,
+            });
             return;
         }
         seen.add(name);
         const appCaches =
-            obj.caches === undefined ? [...known] : validateCacheList(obj.caches, `${p}.caches`, known, problems);
-        const readOnly = obj.readOnly === undefined ? [] : validateCacheList(obj.readOnly, `${p}.readOnly`, known, problems);
+            obj.caches === undefined
+                ? [...known]
+                : validateCacheList(obj.caches, `${p}.caches`, known, problems);
+        const readOnly =
+            obj.readOnly === undefined
+                ? []
+                : validateCacheList(obj.readOnly, `${p}.readOnly`, known, problems);
         if (!appCaches || !readOnly) return;
         readOnly.forEach((r, j) => {
             if (!appCaches.includes(r)) {
-                problems.push({ propertyPath: `${p}.readOnly[${j}]`, reason: `cache ${show(r)} is not in this app's caches` });
+                problems.push({
+                    propertyPath: `${p}.readOnly[${j}]`,
+                    reason: `cache ${show(r)} is not in this app's caches`,
+                });
             }
         });
         const app: AppSpec = {
@@ -569,26 +675,44 @@ function validateApps(raw: unknown, caches: CacheSpec[], problems: Problem[]): A
 
 function validateDiscover(raw: unknown, caches: CacheSpec[], problems: Problem[]): DiscoverSpec {
     const path = key("discover");
-    const out: DiscoverSpec = { enabled: false, exclude: [], caches: caches.map((c) => c.name), builder: "unknown" };
+    const out: DiscoverSpec = {
+        enabled: false,
+        exclude: [],
+        caches: caches.map((c) => c.name),
+        builder: "unknown",
+    };
     if (raw === undefined) return out;
     if (typeof raw === "boolean") return { ...out, enabled: raw };
     if (!isPlainObject(raw)) {
-        problems.push({ propertyPath: path, reason: `must be true/false or an object {enabled, exclude, caches}; got ${show(raw)}` });
+        problems.push({
+            propertyPath: path,
+            reason: `must be true/false or an object {enabled, exclude, caches}; got ${show(raw)}`,
+        });
         return out;
     }
     checkKnownKeys(raw, ["enabled", "exclude", "caches", "builder"], path, problems);
     if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
-        problems.push({ propertyPath: `${path}.enabled`, reason: `must be true or false; got ${show(raw.enabled)}` });
+        problems.push({
+            propertyPath: `${path}.enabled`,
+            reason: `must be true or false; got ${show(raw.enabled)}`,
+        });
     } else {
         out.enabled = raw.enabled === true;
     }
     if (raw.exclude !== undefined) {
         if (!Array.isArray(raw.exclude)) {
-            problems.push({ propertyPath: `${path}.exclude`, reason: `must be a list of app names; got ${show(raw.exclude)}` });
+            problems.push({
+                propertyPath: `${path}.exclude`,
+                reason: `must be a list of app names; got ${show(raw.exclude)}`,
+            });
         } else {
             raw.exclude.forEach((e, i) => {
                 const bad = checkAppName(e);
-                if (bad) problems.push({ propertyPath: `${path}.exclude[${i}]`, reason: `app name ${bad}; got ${show(e)}` });
+                if (bad)
+                    problems.push({
+                        propertyPath: `${path}.exclude[${i}]`,
+                        reason: `app name ${bad}; got ${show(e)}`,
+                    });
                 else out.exclude.push(e as string);
             });
         }
@@ -610,11 +734,17 @@ function validateRoot(raw: unknown, fallback: string, name: string, problems: Pr
     }
     const s = v as string;
     if (s.split("/").length < 3) {
-        problems.push({ propertyPath: key(name), reason: `must be at least two levels deep (like /srv/cache); got ${show(s)}` });
+        problems.push({
+            propertyPath: key(name),
+            reason: `must be at least two levels deep (like /srv/cache); got ${show(s)}`,
+        });
     }
     for (const f of FORBIDDEN_ROOTS) {
         if (s === f || s.startsWith(f + "/")) {
-            problems.push({ propertyPath: key(name), reason: `must not be inside ${f}; got ${show(s)}` });
+            problems.push({
+                propertyPath: key(name),
+                reason: `must not be inside ${f}; got ${show(s)}`,
+            });
         }
     }
     return s;
@@ -629,15 +759,25 @@ export function validateSettings(raw: RawSettings): Settings {
     const connection = validateConnection(raw.connection, problems);
     const sharedRoot = validateRoot(raw.sharedRoot, DEFAULT_SHARED_ROOT, "sharedRoot", problems);
     const stateDir = validateRoot(raw.stateDir, DEFAULT_STATE_DIR, "stateDir", problems);
-    if (stateDir === sharedRoot || stateDir.startsWith(sharedRoot + "/") || sharedRoot.startsWith(stateDir + "/")) {
-        problems.push({ propertyPath: key("stateDir"), reason: `must not overlap sharedRoot ${show(sharedRoot)}` });
+    if (
+        stateDir === sharedRoot ||
+        stateDir.startsWith(sharedRoot + "/") ||
+        sharedRoot.startsWith(stateDir + "/")
+    ) {
+        problems.push({
+            propertyPath: key("stateDir"),
+            reason: `must not overlap sharedRoot ${show(sharedRoot)}`,
+        });
     }
     const caches = validateCaches(raw.caches, sharedRoot, problems);
     const apps = validateApps(raw.apps, caches, problems);
     const discover = validateDiscover(raw.discover, caches, problems);
     let afterChange: AfterChange = "restart";
     if (raw.afterChange !== undefined) {
-        if (typeof raw.afterChange !== "string" || !AFTER_CHANGE.includes(raw.afterChange as AfterChange)) {
+        if (
+            typeof raw.afterChange !== "string" ||
+            !AFTER_CHANGE.includes(raw.afterChange as AfterChange)
+        ) {
             problems.push({
                 propertyPath: key("afterChange"),
                 reason: `must be one of ${AFTER_CHANGE.join(", ")}; got ${show(raw.afterChange)}`,
@@ -650,7 +790,10 @@ export function validateSettings(raw: RawSettings): Settings {
     if (raw.maxParallelRestarts !== undefined) {
         const v = raw.maxParallelRestarts;
         if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 32) {
-            problems.push({ propertyPath: key("maxParallelRestarts"), reason: `must be an integer 1-32; got ${show(v)}` });
+            problems.push({
+                propertyPath: key("maxParallelRestarts"),
+                reason: `must be an integer 1-32; got ${show(v)}`,
+            });
         } else {
             maxParallelRestarts = v;
         }
@@ -658,18 +801,25 @@ export function validateSettings(raw: RawSettings): Settings {
     const bool = (name: string, v: unknown, dflt: boolean): boolean => {
         if (v === undefined) return dflt;
         if (typeof v !== "boolean") {
-            problems.push({ propertyPath: key(name), reason: `must be true or false; got ${show(v)}` });
+            problems.push({
+                propertyPath: key(name),
+                reason: `must be true or false; got ${show(v)}`,
+            });
             return dflt;
         }
         return v;
     };
     if (raw.privateKey !== undefined) {
         const k = raw.privateKey;
-        if (typeof k !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\s*$/.test(k.trim() + "\n")) {
+        if (
+            typeof k !== "string" ||
+            !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\s*$/.test(
+                k.trim() + "\n",
+            )
+        ) {
             problems.push({
                 propertyPath: key("privateKey"),
-                reason:
-                    "must be an unencrypted PEM or OpenSSH private key (set it with: pulumi config set --secret privateKey < ~/.ssh/id_ed25519); value not shown",
+                reason: "must be an unencrypted PEM or OpenSSH private key (set it with: pulumi config set --secret privateKey < ~/.ssh/id_ed25519); value not shown",
             });
         }
     }
@@ -677,7 +827,8 @@ export function validateSettings(raw: RawSettings): Settings {
     const detectDrift = bool("detectDrift", raw.detectDrift, true);
     if (problems.length > 0) {
         throw new pulumi.InputPropertiesError({
-            message: `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            message:
+                `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  ${p.propertyPath}: ${p.reason}`).join("\n"),
             errors: problems,
         });

@@ -8,7 +8,10 @@ import { ConnectionSpec } from "./config";
 export type RemoteConnection = command.types.input.remote.ConnectionArgs;
 
 /** Builds the remote.Command connection; the private key stays a secret Output. */
-export function remoteConnection(spec: ConnectionSpec, privateKey: pulumi.Input<string>): RemoteConnection {
+export function remoteConnection(
+    spec: ConnectionSpec,
+    privateKey: pulumi.Input<string>,
+): RemoteConnection {
     return {
         host: spec.host,
         port: spec.port,

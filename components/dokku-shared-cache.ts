@@ -69,7 +69,9 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                 d.apps.map((a) => [
                     a.name,
                     {
-                        mounts: a.mounts.map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`),
+                        mounts: a.mounts.map(
+                            (m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`,
+                        ),
                         env: a.env,
                         builder: a.builder,
                         discovered: a.discovered,
@@ -80,7 +82,11 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
             ),
         );
         this.summary = pulumi.output(summaryText(d));
-        this.registerOutputs({ cacheDirs: this.cacheDirs, appSummary: this.appSummary, summary: this.summary });
+        this.registerOutputs({
+            cacheDirs: this.cacheDirs,
+            appSummary: this.appSummary,
+            summary: this.summary,
+        });
     }
 }
 

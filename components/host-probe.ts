@@ -16,7 +16,12 @@ import { shQuote } from "./shell";
 
 export interface ObservedApp {
     exists: boolean;
-    mounts: { host_path: string; container_path: string; readonly?: boolean; volume_options?: string }[];
+    mounts: {
+        host_path: string;
+        container_path: string;
+        readonly?: boolean;
+        volume_options?: string;
+    }[];
     env: Record<string, string>;
 }
 
@@ -49,18 +54,23 @@ probe_one() {
 for app in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do
   if [ -n "$app" ]; then probe_one "$app"; fi
 done
-${everyApp ? `printf '%s\\n' "$list" | while IFS= read -r app; do
+${
+    everyApp
+        ? `printf '%s\\n' "$list" | while IFS= read -r app; do
   case "$app" in ''|*[!a-z0-9.-]*|[.-]*) continue ;; esac
   for known in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do [ "$known" = "$app" ] && continue 2; done
   probe_one "$app"
-done` : ""}
+done`
+        : ""
+}
 printf '}}\\n'
 `;
 }
 
 export function parseProbe(stdout: string): Observed {
     const o = JSON.parse(stdout) as Observed;
-    if (!Array.isArray(o.apps) || typeof o.state !== "object") throw new Error("unexpected probe output");
+    if (!Array.isArray(o.apps) || typeof o.state !== "object")
+        throw new Error("unexpected probe output");
     return o;
 }
 
@@ -68,7 +78,10 @@ export function parseProbe(stdout: string): Observed {
  * What is missing or wrong on the host for one app, as a short stable text
  * ("" when in sync). Used as a trigger so `pulumi preview` shows drift.
  */
-export function driftOf(app: Pick<AppDesired, "mounts" | "env">, observed: ObservedApp | undefined): string {
+export function driftOf(
+    app: Pick<AppDesired, "mounts" | "env">,
+    observed: ObservedApp | undefined,
+): string {
     if (!observed) return "";
     if (!observed.exists) return "app missing on host";
     const problems: string[] = [];
@@ -79,7 +92,8 @@ export function driftOf(app: Pick<AppDesired, "mounts" | "env">, observed: Obser
         if (!found) problems.push(`mount ${m.containerPath} missing`);
     }
     for (const [k, v] of Object.entries(app.env)) {
-        if (observed.env[k] !== v) problems.push(`env ${k} ${k in observed.env ? "differs" : "missing"}`);
+        if (observed.env[k] !== v)
+            problems.push(`env ${k} ${k in observed.env ? "differs" : "missing"}`);
     }
     return problems.join("; ");
 }
@@ -103,23 +117,46 @@ export async function runSsh(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-ssh-"));
     try {
         const keyFile = path.join(dir, `id-${crypto.randomBytes(4).toString("hex")}`);
-        fs.writeFileSync(keyFile, privateKey.endsWith("\n") ? privateKey : privateKey + "\n", { mode: 0o600 });
+        fs.writeFileSync(keyFile, privateKey.endsWith("\n") ? privateKey : privateKey + "\n", {
+            mode: 0o600,
+        });
         const known = path.join(dir, "known_hosts");
         const opts = [
-            "-o", "BatchMode=yes",
-            "-o", "IdentitiesOnly=yes",
-            "-o", `ConnectTimeout=${conn.perDialTimeout}`,
-            "-o", `ConnectionAttempts=${conn.dialErrorLimit}`,
-            "-o", "LogLevel=ERROR",
-            "-F", "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            `ConnectTimeout=${conn.perDialTimeout}`,
+            "-o",
+            `ConnectionAttempts=${conn.dialErrorLimit}`,
+            "-o",
+            "LogLevel=ERROR",
+            "-F",
+            "/dev/null",
         ];
         if (conn.hostKey) {
             fs.writeFileSync(known, knownHostsLine(conn.host, conn.port, conn.hostKey));
-            opts.push("-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${known}`, "-o", "GlobalKnownHostsFile=/dev/null");
+            opts.push(
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                `UserKnownHostsFile=${known}`,
+                "-o",
+                "GlobalKnownHostsFile=/dev/null",
+            );
         } else {
             opts.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
         }
-        const args = [...opts, "-i", keyFile, "-p", String(conn.port), `${conn.user}@${conn.host}`, "sh -s"];
+        const args = [
+            ...opts,
+            "-i",
+            keyFile,
+            "-p",
+            String(conn.port),
+            `${conn.user}@${conn.host}`,
+            "sh -s",
+        ];
         return await new Promise((resolve, reject) => {
             const p = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
             let stdout = "";

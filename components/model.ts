@@ -100,7 +100,9 @@ function appDesired(
         builder,
         discovered,
         mounts,
-        env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        env: Object.fromEntries(
+            Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ),
         buildNote: buildNote(builder),
         cachesHelpBuild: false,
     };
@@ -111,11 +113,17 @@ function appDesired(
  * listed) into the desired state. Apps are sorted by name; explicit entries
  * win over discovered ones.
  */
-export function buildDesiredState(settings: Settings, hostApps: readonly string[] = []): DesiredState {
+export function buildDesiredState(
+    settings: Settings,
+    hostApps: readonly string[] = [],
+): DesiredState {
     const caches = new Map(settings.caches.map((c) => [c.name, c]));
     const apps = new Map<string, AppDesired>();
     for (const a of settings.apps) {
-        apps.set(a.name, appDesired(a.name, a.caches, a.readOnly, a.builder, false, caches, settings.sharedRoot));
+        apps.set(
+            a.name,
+            appDesired(a.name, a.caches, a.readOnly, a.builder, false, caches, settings.sharedRoot),
+        );
     }
     if (settings.discover.enabled) {
         for (const name of hostApps) {

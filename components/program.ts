@@ -32,7 +32,12 @@ export async function runProgram(args: ProgramArgs) {
     const explicit = settings.apps.map((a) => a.name);
     let observed: Observed | undefined;
     if (settings.discover.enabled || settings.detectDrift) {
-        observed = await (args.probe ?? probeHost)(settings.connection, key, explicit, settings.discover.enabled);
+        observed = await (args.probe ?? probeHost)(
+            settings.connection,
+            key,
+            explicit,
+            settings.discover.enabled,
+        );
         const missing = explicit.filter((a) => observed!.state[a] && !observed!.state[a].exists);
         if (missing.length > 0) {
             throw new pulumi.InputPropertiesError({
@@ -47,7 +52,9 @@ export async function runProgram(args: ProgramArgs) {
     const hostApps = (observed?.apps ?? []).filter((a) => {
         const bad = checkAppName(a);
         if (bad && settings.discover.enabled) {
-            void pulumi.log.warn(`discover: skipping host app ${JSON.stringify(a)}: its name ${bad}`);
+            void pulumi.log.warn(
+                `discover: skipping host app ${JSON.stringify(a)}: its name ${bad}`,
+            );
         }
         return !bad;
     });
@@ -66,6 +73,8 @@ export async function runProgram(args: ProgramArgs) {
         cacheDirs: host.cacheDirs,
         apps: host.appSummary,
         drift: pulumi.output(Object.fromEntries(Object.entries(drift).filter(([, v]) => v !== ""))),
-        lastRuns: pulumi.all(Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun]))),
+        lastRuns: pulumi.all(
+            Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun])),
+        ),
     };
 }

@@ -55,4 +55,31 @@ GO
   )
   log "built $("$BIN/pulumi" version)"
 fi
+
+# The Node.js language host and the command provider (v1.2.1) are needed by
+# `pulumi preview`/`up` of this project. Try to build them from the Go module
+# proxy; when the proxy refuses (as it does here: 403 "This module version is
+# not available"), say so and go on: the caller decides what to do without them.
+LANG_MOD="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
+CMD_MOD="github.com/pulumi/pulumi-command/provider"
+CMD_VERSION="${PULUMI_COMMAND_PSEUDO_VERSION:-v0.0.0-20260303235922-7f3eb6f3b77c}"
+try_plugin() { # module version package binary ldflags
+  local mod=$1 ver=$2 pkg=$3 bin=$4 ldflags=$5 w
+  [ -x "$BIN/$bin" ] && return 0
+  w="$TOOLS/src/$bin-$ver"
+  mkdir -p "$w"
+  printf 'module local/%s\n\ngo 1.25\n' "$bin" >"$w/go.mod"
+  if (cd "$w" && GOFLAGS=-mod=mod go get "$mod@$ver" >"$w/get.log" 2>&1 &&
+      go build -trimpath -ldflags "$ldflags" -o "$BIN/$bin" "$pkg" >>"$w/get.log" 2>&1); then
+    log "built $bin ($mod@$ver)"
+  else
+    log "cannot build $bin: the Go module proxy refused $mod@$ver:"
+    grep -m1 -E '403|404|410|not available|invalid version' "$w/get.log" | sed 's/^/[install-pulumi]   /' >&2 || true
+    return 1
+  fi
+}
+try_plugin "$LANG_MOD" "${PULUMI_LANGUAGE_NODEJS_VERSION:-$PULUMI_VERSION}" "$LANG_MOD" pulumi-language-nodejs \
+  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" || true
+try_plugin "$CMD_MOD" "$CMD_VERSION" "$CMD_MOD/cmd/pulumi-resource-command" pulumi-resource-command \
+  "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=1.2.1" || true
 echo "$BIN"

@@ -30,7 +30,10 @@ const T0 = Date.now();
 function log(entry) {
     const f = r("var/log/dokku-double.jsonl");
     fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.appendFileSync(f, JSON.stringify({ ...entry, pid: process.pid, t0: T0, t: Date.now() }) + "\n");
+    fs.appendFileSync(
+        f,
+        JSON.stringify({ ...entry, pid: process.pid, t0: T0, t: Date.now() }) + "\n",
+    );
 }
 
 let invocation = { cmd: "", args: [], kind: "read" };
@@ -83,7 +86,9 @@ function parseMountArg(arg) {
         if (!/^\/.*:\//.test(arg)) fail("Storage path must be two valid paths divided by colon.");
     } else if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+:\//.test(arg)) {
         if (VERSION === "0.38" && !arg.includes(":")) {
-            fail(`storage entry "${arg}" does not exist; create it first with \`dokku storage:create\``);
+            fail(
+                `storage entry "${arg}" does not exist; create it first with \`dokku storage:create\``,
+            );
         }
         fail(
             "Volume name must be two characters or more. Volume name must not contain invalid characters. Storage path must be two valid paths divided by colon.",
@@ -153,17 +158,27 @@ function storageMount(app, arg) {
     }
     const cur = mounts38(app);
     const name = entryName(m.host);
-    if (cur.some((e) => e.entry_name === name && e.container_path === m.container)) fail("Mount path already exists.");
+    if (cur.some((e) => e.entry_name === name && e.container_path === m.container))
+        fail("Mount path already exists.");
     const ef = path.join(LIB, "data/storage-registry/entries", name + ".json");
     if (!fs.existsSync(ef)) {
         fs.mkdirSync(path.dirname(ef), { recursive: true });
         fs.writeFileSync(
             ef,
-            JSON.stringify({ name, scheduler: "docker-local", host_path: m.host, schema_version: 1 }, null, 2) + "\n",
+            JSON.stringify(
+                { name, scheduler: "docker-local", host_path: m.host, schema_version: 1 },
+                null,
+                2,
+            ) + "\n",
         );
     }
     const opts = m.opts.split(",").filter(Boolean);
-    const rec = { entry_name: name, container_path: m.container, phases: ["deploy", "run"], process_type: "_default_" };
+    const rec = {
+        entry_name: name,
+        container_path: m.container,
+        phases: ["deploy", "run"],
+        process_type: "_default_",
+    };
     if (opts.includes("ro")) rec.readonly = true;
     const rest = opts.filter((o) => o !== "ro");
     if (rest.length) rec.volume_options = rest.join(",");
@@ -177,7 +192,11 @@ function storageUnmount(app, arg) {
         const line = `-v ${arg}`;
         const files = optsFiles(app);
         if (!files.some((f) => lines37(f).includes(line))) fail("Mount path does not exist.");
-        for (const f of files) write37(f, lines37(f).filter((l) => l !== line));
+        for (const f of files)
+            write37(
+                f,
+                lines37(f).filter((l) => l !== line),
+            );
         return;
     }
     const cur = mounts38(app);
@@ -188,13 +207,22 @@ function storageUnmount(app, arg) {
 }
 function storageList(app, format, quiet) {
     const ms = listMounts(app);
-    if (VERSION === "0.37") for (const f of optsFiles(app)) if (!fs.existsSync(f)) writeFile600(f, "");
+    if (VERSION === "0.37")
+        for (const f of optsFiles(app)) if (!fs.existsSync(f)) writeFile600(f, "");
     if (format === "json") {
         const arr =
             VERSION === "0.37"
-                ? ms.map((m) => ({ host_path: m.host_path, container_path: m.container_path, volume_options: m.opts }))
+                ? ms.map((m) => ({
+                      host_path: m.host_path,
+                      container_path: m.container_path,
+                      volume_options: m.opts,
+                  }))
                 : ms.map((m) => {
-                      const o = { entry_name: m.entry_name, host_path: m.host_path, container_path: m.container_path };
+                      const o = {
+                          entry_name: m.entry_name,
+                          host_path: m.host_path,
+                          container_path: m.container_path,
+                      };
                       if (m.readonly) o.readonly = true;
                       if (m.volume_options) o.volume_options = m.volume_options;
                       return o;
@@ -203,12 +231,21 @@ function storageList(app, format, quiet) {
         return;
     }
     if (!quiet) out(`-----> ${app} volume bind-mounts:\n`);
-    for (const m of ms) out(`${quiet ? "" : "       "}${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}\n`);
+    for (const m of ms)
+        out(
+            `${quiet ? "" : "       "}${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}\n`,
+        );
 }
 function storageReport(app, args) {
     const ms = listMounts(app);
-    const v = ms.map((m) => `-v ${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}`).join(" ");
-    const rows = { "--storage-build-mounts": "", "--storage-deploy-mounts": v, "--storage-run-mounts": v };
+    const v = ms
+        .map((m) => `-v ${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}`)
+        .join(" ");
+    const rows = {
+        "--storage-build-mounts": "",
+        "--storage-deploy-mounts": v,
+        "--storage-run-mounts": v,
+    };
     const flags = args.filter((a) => a.startsWith("--") && a !== "--format");
     if (args.includes("--format") && args[args.indexOf("--format") + 1] === "json") {
         const o = {};
@@ -220,7 +257,8 @@ function storageReport(app, args) {
         return;
     }
     if (flags.length === 1) {
-        if (!(flags[0] in rows)) fail(`Invalid flag passed, valid flags: ${Object.keys(rows).join(", ")}`);
+        if (!(flags[0] in rows))
+            fail(`Invalid flag passed, valid flags: ${Object.keys(rows).join(", ")}`);
         out(rows[flags[0]] + "\n");
         return;
     }
@@ -271,13 +309,17 @@ function deployed(app) {
 function restart(app, how) {
     if (how === "rebuild") {
         if (!deployed(app)) {
-            out("\x1b[1G\x1b[K-----> WARNING: Cannot build from 'master' as there are no commits stored at that branch.\n");
+            out(
+                "\x1b[1G\x1b[K-----> WARNING: Cannot build from 'master' as there are no commits stored at that branch.\n",
+            );
             invocation.kind = "error";
             finish(1);
         }
         invocation.kind = "rebuild";
         sleepMs(Number(process.env.DOKKU_DOUBLE_REBUILD_MS || 0));
-        out(`-----> Cleaning up...\n-----> Building ${app} from Dockerfile\n=====> Application deployed:\n`);
+        out(
+            `-----> Cleaning up...\n-----> Building ${app} from Dockerfile\n=====> Application deployed:\n`,
+        );
         return;
     }
     if (!deployed(app)) {
@@ -310,7 +352,9 @@ function configSet(args, quiet) {
         if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) fail(`Invalid key name: '${k}'`);
         if (encoded) {
             if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
-                fail(`illegal base64 data at input byte ${Math.max(0, v.search(/[^A-Za-z0-9+/=]/))} for key '${k}'`);
+                fail(
+                    `illegal base64 data at input byte ${Math.max(0, v.search(/[^A-Za-z0-9+/=]/))} for key '${k}'`,
+                );
             }
             v = Buffer.from(v, "base64").toString("utf8");
         }
@@ -322,7 +366,8 @@ function configSet(args, quiet) {
     if (!quiet) {
         out("-----> Setting config vars\n");
         const w = Math.max(...Object.keys(updates).map((k) => k.length + 1)) + 2;
-        for (const k of Object.keys(updates).sort()) out("       " + (k + ":").padEnd(w) + updates[k].trim() + "\n");
+        for (const k of Object.keys(updates).sort())
+            out("       " + (k + ":").padEnd(w) + updates[k].trim() + "\n");
     }
     if (!noRestart && deployed(app)) {
         out(`-----> Restarting app ${app}\n`);
@@ -367,13 +412,21 @@ function configExport(args) {
             out(jsonGo(Object.fromEntries(keys.map((k) => [k, env[k]]))) + "\n");
             break;
         case "json-list":
-            out(keys.length ? jsonGo(keys.map((k) => ({ name: k, value: env[k] }))) + "\n" : "null\n");
+            out(
+                keys.length
+                    ? jsonGo(keys.map((k) => ({ name: k, value: env[k] }))) + "\n"
+                    : "null\n",
+            );
             break;
         case "shell":
             out(keys.map((k) => `${k}='${env[k].replace(/'/g, "'\\''")}' `).join(""));
             break;
         case "exports":
-            out(keys.length ? keys.map((k) => `export ${k}='${env[k].replace(/'/g, "'\\''")}'\n`).join("") : "\n");
+            out(
+                keys.length
+                    ? keys.map((k) => `export ${k}='${env[k].replace(/'/g, "'\\''")}'\n`).join("")
+                    : "\n",
+            );
             break;
         default:
             fail(`Unknown export format: ${format}`);
@@ -445,7 +498,10 @@ function main(argv) {
             if (exists(app)) fail("Name is already taken");
             invocation.kind = "write";
             fs.mkdirSync(path.join(HOME, app, "refs"), { recursive: true });
-            writeFile600(path.join(LIB, "config/apps", app, "created-at"), String(Math.floor(Date.now() / 1000)));
+            writeFile600(
+                path.join(LIB, "config/apps", app, "created-at"),
+                String(Math.floor(Date.now() / 1000)),
+            );
             writeFile600(path.join(LIB, "config/ps", app, "scale"), "web=1");
             if (VERSION === "0.38") {
                 fs.mkdirSync(path.join(LIB, "config", app), { recursive: true });
@@ -473,7 +529,8 @@ function main(argv) {
         case "storage:mount":
         case "storage:unmount":
             requireApp(args[0]);
-            if (args[1] === undefined) fail("Storage path must be two valid paths divided by colon.");
+            if (args[1] === undefined)
+                fail("Storage path must be two valid paths divided by colon.");
             invocation.kind = "write";
             if (cmd === "storage:mount") storageMount(args[0], args[1]);
             else storageUnmount(args[0], args[1]);
@@ -499,7 +556,12 @@ function main(argv) {
         }
         case "config:keys":
             requireApp(args[0]);
-            out(Object.keys(readEnv(args[0])).sort().map((k) => k + "\n").join(""));
+            out(
+                Object.keys(readEnv(args[0]))
+                    .sort()
+                    .map((k) => k + "\n")
+                    .join(""),
+            );
             break;
         case "ps:report": {
             requireApp(args[0]);

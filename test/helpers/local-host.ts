@@ -46,20 +46,30 @@ export class LocalHost {
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     }
     dokku(...args: string[]): RunResult {
-        const r = spawnSync(path.join(DOUBLE_DIR, "dokku"), args, { env: this.env(), encoding: "utf8" });
+        const r = spawnSync(path.join(DOUBLE_DIR, "dokku"), args, {
+            env: this.env(),
+            encoding: "utf8",
+        });
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     }
     createApp(name: string, deployed = false): void {
         const r = this.dokku("apps:create", name);
         if (r.code !== 0) throw new Error(r.stderr);
-        if (deployed) fs.writeFileSync(path.join(this.root, "home/dokku", name, "CONTAINER.web.1"), "cid\n");
+        if (deployed)
+            fs.writeFileSync(path.join(this.root, "home/dokku", name, "CONTAINER.web.1"), "cid\n");
     }
     mounts(app: string): string[] {
         const r = this.dokku("--quiet", "storage:list", app);
-        return r.stdout.split("\n").filter((l) => l !== "").sort();
+        return r.stdout
+            .split("\n")
+            .filter((l) => l !== "")
+            .sort();
     }
     config(app: string): Record<string, string> {
-        return JSON.parse(this.dokku("config:export", "--format", "json", app).stdout) as Record<string, string>;
+        return JSON.parse(this.dokku("config:export", "--format", "json", app).stdout) as Record<
+            string,
+            string
+        >;
     }
     log(): Invocation[] {
         const f = path.join(this.root, "var/log/dokku-double.jsonl");

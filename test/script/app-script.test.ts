@@ -7,7 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { AfterChange } from "../../components/config";
 import { AppDesired, MountSpec } from "../../components/model";
-import { appScript, cacheDirCreateScript, cacheDirDeleteScript, parseResults } from "../../components/scripts";
+import {
+    appScript,
+    cacheDirCreateScript,
+    cacheDirDeleteScript,
+    parseResults,
+} from "../../components/scripts";
 import { LocalHost, withEnv } from "../helpers/local-host";
 
 const CACHES: Record<string, { c: string; env: Record<string, string> }> = {
@@ -16,19 +21,35 @@ const CACHES: Record<string, { c: string; env: Record<string, string> }> = {
     rust: { c: "/root/.cargo", env: { CARGO_HOME: "/root/.cargo" } },
 };
 
-function desired(h: LocalHost, name: string, caches: string[], ro: string[] = []): Pick<AppDesired, "name" | "mounts" | "env"> {
+function desired(
+    h: LocalHost,
+    name: string,
+    caches: string[],
+    ro: string[] = [],
+): Pick<AppDesired, "name" | "mounts" | "env"> {
     const mounts: MountSpec[] = caches.map((c) => ({
         cache: c,
         hostPath: `${h.sharedRoot}/${c}`,
         containerPath: CACHES[c].c,
         readOnly: ro.includes(c),
     }));
-    return { name, mounts, env: Object.assign({}, ...caches.map((c) => CACHES[c].env)) as Record<string, string> };
+    return {
+        name,
+        mounts,
+        env: Object.assign({}, ...caches.map((c) => CACHES[c].env)) as Record<string, string>,
+    };
 }
 
-function run(h: LocalHost, app: Pick<AppDesired, "name" | "mounts" | "env">, after: AfterChange = "restart", mode: "converge" | "remove" = "converge") {
+function run(
+    h: LocalHost,
+    app: Pick<AppDesired, "name" | "mounts" | "env">,
+    after: AfterChange = "restart",
+    mode: "converge" | "remove" = "converge",
+) {
     h.clearLog();
-    const r = h.sh(appScript(app, { stateDir: h.stateDir, afterChange: after, maxParallelRestarts: 2 }, mode));
+    const r = h.sh(
+        appScript(app, { stateDir: h.stateDir, afterChange: after, maxParallelRestarts: 2 }, mode),
+    );
     return { ...r, result: parseResults(r.stdout)[0] as Record<string, unknown> | undefined };
 }
 
@@ -49,7 +70,11 @@ for (const version of ["0.37", "0.38"] as const) {
             const r1 = run(h, app);
             expect(r1.code, r1.stderr).to.equal(0);
             expect(h.mounts("api")).to.deep.equal(
-                [`${h.sharedRoot}/npm:/root/.cache/npm`, `${h.sharedRoot}/pip:/root/.cache/pip`, "/srv/user-data:/data"].sort(),
+                [
+                    `${h.sharedRoot}/npm:/root/.cache/npm`,
+                    `${h.sharedRoot}/pip:/root/.cache/pip`,
+                    "/srv/user-data:/data",
+                ].sort(),
             );
             expect(h.config("api")).to.deep.equal({
                 NPM_CONFIG_CACHE: "/root/.cache/npm",
@@ -58,7 +83,11 @@ for (const version of ["0.37", "0.38"] as const) {
             });
             expect(r1.result).to.deep.include({ changes: 4, restarted: true });
             const writes = h.log().filter((i) => i.kind === "write");
-            expect(writes.map((i) => i.cmd)).to.deep.equal(["storage:mount", "storage:mount", "config:set"]);
+            expect(writes.map((i) => i.cmd)).to.deep.equal([
+                "storage:mount",
+                "storage:mount",
+                "config:set",
+            ]);
             expect(h.restarts()).to.have.length(1);
 
             const r2 = run(h, app);
@@ -66,7 +95,11 @@ for (const version of ["0.37", "0.38"] as const) {
             expect(r2.result).to.deep.include({ changes: 0, restarted: false });
             expect(h.writes()).to.have.length(0);
             expect(h.restarts()).to.have.length(0);
-            expect(h.log().map((i) => i.cmd)).to.deep.equal(["apps:exists", "storage:list", "config:export"]);
+            expect(h.log().map((i) => i.cmd)).to.deep.equal([
+                "apps:exists",
+                "storage:list",
+                "config:export",
+            ]);
         });
 
         it("never restarts an app that was never deployed", () => {
@@ -81,8 +114,13 @@ for (const version of ["0.37", "0.38"] as const) {
             run(h, desired(h, "api", ["pip", "npm"]));
             const r = run(h, desired(h, "api", ["pip"]));
             expect(r.code, r.stderr).to.equal(0);
-            expect(h.mounts("api")).to.deep.equal([`${h.sharedRoot}/pip:/root/.cache/pip`, "/srv/user-data:/data"].sort());
-            expect(h.config("api")).to.deep.equal({ PIP_CACHE_DIR: "/root/.cache/pip", USER_KEY: "keep me" });
+            expect(h.mounts("api")).to.deep.equal(
+                [`${h.sharedRoot}/pip:/root/.cache/pip`, "/srv/user-data:/data"].sort(),
+            );
+            expect(h.config("api")).to.deep.equal({
+                PIP_CACHE_DIR: "/root/.cache/pip",
+                USER_KEY: "keep me",
+            });
             expect(h.writes().map((i) => [i.cmd, i.args.slice(-1)[0]])).to.deep.equal([
                 ["storage:unmount", `${h.sharedRoot}/npm:/root/.cache/npm`],
                 ["config:unset", "NPM_CONFIG_CACHE"],
@@ -92,7 +130,13 @@ for (const version of ["0.37", "0.38"] as const) {
 
         it("removal undoes exactly what it added and keeps the user's own mounts, env and pre-existing values", () => {
             // The user already had PIP_CACHE_DIR with our value, and NPM_CONFIG_CACHE with another one.
-            h.dokku("config:set", "--no-restart", "api", "PIP_CACHE_DIR=/root/.cache/pip", "NPM_CONFIG_CACHE=/tmp/npm");
+            h.dokku(
+                "config:set",
+                "--no-restart",
+                "api",
+                "PIP_CACHE_DIR=/root/.cache/pip",
+                "NPM_CONFIG_CACHE=/tmp/npm",
+            );
             run(h, desired(h, "api", ["pip", "npm"]));
             expect(h.config("api").NPM_CONFIG_CACHE).to.equal("/root/.cache/npm");
             const r = run(h, { name: "api", mounts: [], env: {} }, "restart", "remove");
@@ -128,7 +172,9 @@ for (const version of ["0.37", "0.38"] as const) {
             h.dokku("storage:mount", "api", "/srv/other-pip:/root/.cache/pip");
             const r = run(h, desired(h, "api", ["pip", "npm"]));
             expect(r.code).to.equal(3);
-            expect(r.stderr).to.contain("container path /root/.cache/pip is already mounted from /srv/other-pip");
+            expect(r.stderr).to.contain(
+                "container path /root/.cache/pip is already mounted from /srv/other-pip",
+            );
             expect(h.writes()).to.have.length(0);
             expect(h.restarts()).to.have.length(0);
         });
@@ -161,16 +207,29 @@ for (const version of ["0.37", "0.38"] as const) {
             it(`recovers from a session cut at ${step}: no duplicate mounts, no lost keys, one restart`, () => {
                 const app = desired(h, "api", ["pip", "npm"]);
                 const marker = path.join(h.root, "failed-once");
-                const cut = withEnv(h, { DOKKU_DOUBLE_FAIL_ON: step, DOKKU_DOUBLE_FAIL_ONCE: marker });
+                const cut = withEnv(h, {
+                    DOKKU_DOUBLE_FAIL_ON: step,
+                    DOKKU_DOUBLE_FAIL_ONCE: marker,
+                });
                 const r1 = run(cut, app);
                 expect(r1.code).to.not.equal(0);
                 const r2 = run(h, app);
                 expect(r2.code, r2.stderr).to.equal(0);
                 expect(h.mounts("api")).to.deep.equal(
-                    [`${h.sharedRoot}/npm:/root/.cache/npm`, `${h.sharedRoot}/pip:/root/.cache/pip`, "/srv/user-data:/data"].sort(),
+                    [
+                        `${h.sharedRoot}/npm:/root/.cache/npm`,
+                        `${h.sharedRoot}/pip:/root/.cache/pip`,
+                        "/srv/user-data:/data",
+                    ].sort(),
                 );
-                expect(h.config("api")).to.include({ PIP_CACHE_DIR: "/root/.cache/pip", NPM_CONFIG_CACHE: "/root/.cache/npm" });
-                expect(h.restarts(), "the interrupted change is restarted exactly once").to.have.length(1);
+                expect(h.config("api")).to.include({
+                    PIP_CACHE_DIR: "/root/.cache/pip",
+                    NPM_CONFIG_CACHE: "/root/.cache/npm",
+                });
+                expect(
+                    h.restarts(),
+                    "the interrupted change is restarted exactly once",
+                ).to.have.length(1);
                 const r3 = run(h, app);
                 expect(r3.result).to.deep.include({ changes: 0, restarted: false });
                 // Removal after recovery still removes everything we added.
@@ -181,7 +240,16 @@ for (const version of ["0.37", "0.38"] as const) {
         }
 
         it("round-trips odd but valid env values byte for byte", () => {
-            const odd = ["a b", `it's "quoted"`, "$HOME `id` $(x)", "back\\slash", "ünï ✓", "!bang", "7", "-3"];
+            const odd = [
+                "a b",
+                `it's "quoted"`,
+                "$HOME `id` $(x)",
+                "back\\slash",
+                "ünï ✓",
+                "!bang",
+                "7",
+                "-3",
+            ];
             const env = Object.fromEntries(odd.map((v, i) => [`ODD_${i}`, v]));
             const r = run(h, { name: "api", mounts: [], env });
             expect(r.code, r.stderr).to.equal(0);
@@ -200,7 +268,12 @@ describe("cache directory scripts", () => {
     afterEach(() => h.cleanup());
 
     it("creates the directory with owner and mode, then reports no change", () => {
-        const dir = { name: "pip", hostPath: `${h.sharedRoot}/pip`, owner: `${process.getuid!()}:${process.getgid!()}`, mode: "1775" };
+        const dir = {
+            name: "pip",
+            hostPath: `${h.sharedRoot}/pip`,
+            owner: `${process.getuid!()}:${process.getgid!()}`,
+            mode: "1775",
+        };
         const r1 = h.sh(cacheDirCreateScript(dir));
         expect(r1.code, r1.stderr).to.equal(0);
         expect(parseResults(r1.stdout)[0]).to.deep.include({ created: true, changed: true });
@@ -212,7 +285,14 @@ describe("cache directory scripts", () => {
     it("refuses a symlink in place of the directory", () => {
         fs.mkdirSync(h.sharedRoot, { recursive: true });
         fs.symlinkSync("/etc", `${h.sharedRoot}/pip`);
-        const r = h.sh(cacheDirCreateScript({ name: "pip", hostPath: `${h.sharedRoot}/pip`, owner: "0:0", mode: "0755" }));
+        const r = h.sh(
+            cacheDirCreateScript({
+                name: "pip",
+                hostPath: `${h.sharedRoot}/pip`,
+                owner: "0:0",
+                mode: "0755",
+            }),
+        );
         expect(r.code).to.equal(3);
         expect(r.stderr).to.contain("symlink");
     });
@@ -239,15 +319,35 @@ describe("restart bound", () => {
                 names.map(
                     (n) =>
                         new Promise<void>((resolve) => {
-                            const p = spawn("/bin/sh", ["-c", appScript(desired(h, n, ["pip"]), { stateDir: h.stateDir, afterChange: "restart", maxParallelRestarts: 1 })], { env: h.env() });
+                            const p = spawn(
+                                "/bin/sh",
+                                [
+                                    "-c",
+                                    appScript(desired(h, n, ["pip"]), {
+                                        stateDir: h.stateDir,
+                                        afterChange: "restart",
+                                        maxParallelRestarts: 1,
+                                    }),
+                                ],
+                                { env: h.env() },
+                            );
                             p.on("close", () => resolve());
                         }),
                 ),
             );
-            const rs = h.restarts().map((i) => [(i as unknown as { t0: number }).t0, (i as unknown as { t: number }).t] as const);
+            const rs = h
+                .restarts()
+                .map(
+                    (i) =>
+                        [
+                            (i as unknown as { t0: number }).t0,
+                            (i as unknown as { t: number }).t,
+                        ] as const,
+                );
             expect(rs).to.have.length(4);
             rs.sort((a, b) => a[0] - b[0]);
-            for (let i = 1; i < rs.length; i++) expect(rs[i][0], "restarts overlap").to.be.at.least(rs[i - 1][1]);
+            for (let i = 1; i < rs.length; i++)
+                expect(rs[i][0], "restarts overlap").to.be.at.least(rs[i - 1][1]);
         } finally {
             h.cleanup();
         }

@@ -23,7 +23,13 @@ describe("validateSettings", () => {
     it("applies the seed's five caches and the defaults", () => {
         const s = validateSettings(validRaw());
         expect(s.sharedRoot).to.equal(DEFAULT_SHARED_ROOT);
-        expect(s.caches.map((c) => c.name)).to.deep.equal(["pip", "uv", "npm", "ms-playwright", "rust"]);
+        expect(s.caches.map((c) => c.name)).to.deep.equal([
+            "pip",
+            "uv",
+            "npm",
+            "ms-playwright",
+            "rust",
+        ]);
         expect(s.caches.find((c) => c.name === "rust")).to.deep.include({
             containerPath: "/root/.cargo",
             env: { CARGO_HOME: "/root/.cargo" },
@@ -31,7 +37,12 @@ describe("validateSettings", () => {
         expect(s.afterChange).to.equal("restart");
         expect(s.maxParallelRestarts).to.equal(2);
         expect(s.purgeRemovedCaches).to.equal(false);
-        expect(s.connection).to.deep.include({ host: "127.0.0.1", port: 2222, user: "root", hostKey: HOST_KEY });
+        expect(s.connection).to.deep.include({
+            host: "127.0.0.1",
+            port: 2222,
+            user: "root",
+            hostKey: HOST_KEY,
+        });
         const worker = s.apps.find((a) => a.name === "worker")!;
         expect(worker.caches).to.have.length(5);
         expect(worker.builder).to.equal("unknown");
@@ -44,12 +55,19 @@ describe("validateSettings", () => {
                 caches: {
                     pip: true,
                     rust: { dir: "rust/cargo", owner: "32767:32767", mode: "775" },
-                    gradle: { containerPath: "/home/app/.gradle", env: { GRADLE_USER_HOME: "/home/app/.gradle" } },
+                    gradle: {
+                        containerPath: "/home/app/.gradle",
+                        env: { GRADLE_USER_HOME: "/home/app/.gradle" },
+                    },
                 },
                 apps: [{ name: "svc", caches: ["gradle", "rust"], readOnly: ["rust"] }],
             }),
         );
-        expect(s.caches.find((c) => c.name === "rust")).to.deep.include({ dir: "rust/cargo", owner: "32767:32767", mode: "0775" });
+        expect(s.caches.find((c) => c.name === "rust")).to.deep.include({
+            dir: "rust/cargo",
+            owner: "32767:32767",
+            mode: "0775",
+        });
         expect(s.apps[0].readOnly).to.deep.equal(["rust"]);
     });
 
@@ -77,7 +95,9 @@ describe("validateSettings", () => {
     it("requires a pinned host key unless the loud opt-out is set", () => {
         const raw = validRaw();
         delete (raw.connection as Record<string, unknown>).hostKey;
-        expect(problems(raw).map((e) => e.propertyPath)).to.deep.equal(["dokku-shared-cache:connection.hostKey"]);
+        expect(problems(raw).map((e) => e.propertyPath)).to.deep.equal([
+            "dokku-shared-cache:connection.hostKey",
+        ]);
         const s = validateSettings({
             ...raw,
             connection: { ...(raw.connection as object), insecureSkipHostKeyPinning: true },
@@ -102,14 +122,28 @@ describe("validateSettings", () => {
                 apps: ["one"],
             }),
         );
-        expect(errs.map((e) => e.reason).join("\n")).to.match(/overlapping container paths/).and.match(/both set X/);
+        expect(errs.map((e) => e.reason).join("\n"))
+            .to.match(/overlapping container paths/)
+            .and.match(/both set X/);
     });
 });
 
 describe("path and value rules", () => {
     it("checkAbsolutePath", () => {
         expect(checkAbsolutePath("/root/.cache/pip")).to.equal(undefined);
-        for (const bad of ["", "/", "rel", "/a/../b", "/a/./b", "/a//b", "/a/", "/a b", "/a;b", "/$(x)", "/a\nb"]) {
+        for (const bad of [
+            "",
+            "/",
+            "rel",
+            "/a/../b",
+            "/a/./b",
+            "/a//b",
+            "/a/",
+            "/a b",
+            "/a;b",
+            "/$(x)",
+            "/a\nb",
+        ]) {
             expect(checkAbsolutePath(bad), bad).to.be.a("string");
         }
     });
@@ -117,7 +151,18 @@ describe("path and value rules", () => {
         for (const ok of ["a b", `it's "quoted"`, "$HOME and `x`", "7", "-3", "0", "ü"]) {
             expect(checkEnvValue(ok), ok).to.equal(undefined);
         }
-        for (const bad of ["", "a\nb", "a\rb", "a\0b", "007", "+5", "-0", "\ud800", "x".repeat(4097), 5]) {
+        for (const bad of [
+            "",
+            "a\nb",
+            "a\rb",
+            "a\0b",
+            "007",
+            "+5",
+            "-0",
+            "\ud800",
+            "x".repeat(4097),
+            5,
+        ]) {
             expect(checkEnvValue(bad), String(bad)).to.be.a("string");
         }
     });

@@ -15,10 +15,15 @@ describe(`hostile configurations (${HOSTILE.length} cases)`, () => {
             } catch (e) {
                 err = e;
             }
-            expect(pulumi.InputPropertiesError.isInstance(err), `${c.name} was accepted`).to.equal(true);
+            expect(pulumi.InputPropertiesError.isInstance(err), `${c.name} was accepted`).to.equal(
+                true,
+            );
             const errors = (err as pulumi.InputPropertiesError).errors;
             const hit = errors.find((e) => e.propertyPath.startsWith(c.key));
-            expect(hit, `${c.name}: no error names ${c.key}; got ${JSON.stringify(errors)}`).to.not.equal(undefined);
+            expect(
+                hit,
+                `${c.name}: no error names ${c.key}; got ${JSON.stringify(errors)}`,
+            ).to.not.equal(undefined);
             expect(hit!.reason.length).to.be.greaterThan(10);
         });
     }

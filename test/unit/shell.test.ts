@@ -39,11 +39,17 @@ describe("shQuote", () => {
 
     it("round-trips arbitrary strings through a real /bin/sh (property)", () => {
         fc.assert(
-            fc.property(fc.array(fc.string({ unit: "binary" }).filter((s) => !s.includes("\0")), { maxLength: 8 }), (values) => {
-                // Lone surrogates cannot cross a UTF-8 pipe; compare the UTF-8 encodings.
-                const norm = values.map((v) => Buffer.from(v, "utf8").toString("utf8"));
-                expect(roundTrip(norm)).to.deep.equal(norm);
-            }),
+            fc.property(
+                fc.array(
+                    fc.string({ unit: "binary" }).filter((s) => !s.includes("\0")),
+                    { maxLength: 8 },
+                ),
+                (values) => {
+                    // Lone surrogates cannot cross a UTF-8 pipe; compare the UTF-8 encodings.
+                    const norm = values.map((v) => Buffer.from(v, "utf8").toString("utf8"));
+                    expect(roundTrip(norm)).to.deep.equal(norm);
+                },
+            ),
             { numRuns: 150 },
         );
     });
