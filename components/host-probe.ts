@@ -165,6 +165,8 @@ export async function runSsh(
             p.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
             p.on("error", reject);
             p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+            // ssh may exit (unreachable host, refused key) before reading the script.
+            p.stdin.on("error", () => undefined);
             p.stdin.end(script);
         });
     } finally {
