@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppCaches } from "./app-caches";
 import { RemoteConnection } from "./connection";
-import { DesiredState } from "./model";
+import { DesiredState, mountArg } from "./model";
 import { SharedCaches } from "./shared-caches";
 
 /** Stable type token. */
@@ -69,9 +69,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                 d.apps.map((a) => [
                     a.name,
                     {
-                        mounts: a.mounts.map(
-                            (m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`,
-                        ),
+                        mounts: a.mounts.map(mountArg),
                         env: a.env,
                         builder: a.builder,
                         discovered: a.discovered,

@@ -94,7 +94,7 @@ export class LocalHost {
     }
 }
 
-/** Options for a script run with fault injection. */
+/** The same host seen with extra environment (fault injection, costs) for the double. */
 export function withEnv(host: LocalHost, extra: NodeJS.ProcessEnv): LocalHost {
     const h = Object.create(host) as LocalHost;
     h.env = () => ({ ...host.env(), ...extra });
