@@ -27,6 +27,8 @@ const raw: RawSettings = {
     maxParallelRestarts: read("maxParallelRestarts"),
     purgeRemovedCaches: read("purgeRemovedCaches"),
     detectDrift: read("detectDrift"),
+    buildCache: read("buildCache"),
+    warmup: read("warmup"),
 };
 
 export = async () => runProgram({ raw, privateKey: config.requireSecret("privateKey") });

@@ -35,6 +35,12 @@ export interface AppSpec {
     readOnly: string[];
     /** How the app is built; decides what the caches can do for it. */
     builder: Builder;
+    /**
+     * Cache group: apps share a cache only with apps of the same group; each
+     * group gets its own directories under `<sharedRoot>/groups/<group>/`.
+     * Undefined = the host-wide shared directories.
+     */
+    group?: string;
 }
 
 export interface ConnectionSpec {
@@ -57,6 +63,41 @@ export interface DiscoverSpec {
     builder: Builder;
 }
 
+/** Builder garbage-collection policy written to daemon.json (sizes like `20GB`, ages like `720h`). */
+export interface GcSpec {
+    unusedFor: string;
+    reservedSpace: string;
+    maxUsedSpace: string;
+    minFreeSpace: string;
+}
+
+export interface BuildCacheSpec {
+    /** How often the installed prune runs; `off` installs no schedule. */
+    schedule: "hourly" | "daily" | "weekly" | "off";
+    /** Age filter: cache not used for this long is pruned, e.g. `168h`. */
+    olderThan: string;
+    /** Size bound the build cache is pruned down to, e.g. `20GB`. */
+    maxSize: string;
+    /**
+     * One-off prune during `pulumi up`: undefined = never; any other value
+     * runs it once, and again whenever the value changes (e.g. a date).
+     */
+    pruneNow?: string;
+    /** Builder GC policy merged into daemon.json; undefined = daemon.json untouched. */
+    gc?: GcSpec;
+}
+
+export interface WarmupSpec {
+    /** Fill the `ms-playwright` cache from this Playwright image before the first deploy. */
+    playwright?: {
+        image: string;
+        /** The cache (by name) to fill; default `ms-playwright`. */
+        cache: string;
+        /** Local SSH private key file for the Docker provider's ssh:// connection (default: ssh agent/defaults). */
+        identityFile?: string;
+    };
+}
+
 export interface Settings {
     connection: ConnectionSpec;
     sharedRoot: string;
@@ -68,6 +109,9 @@ export interface Settings {
     maxParallelRestarts: number;
     purgeRemovedCaches: boolean;
     detectDrift: boolean;
+    /** undefined when the stack sets `buildCache: false`. */
+    buildCache?: BuildCacheSpec;
+    warmup: WarmupSpec;
 }
 
 /** The five caches of the user's migration note. */
@@ -109,6 +153,9 @@ export const DEFAULT_CACHES: Readonly<Record<string, Omit<CacheSpec, "name">>> =
     },
 };
 
+/** Directory under sharedRoot that holds the per-group cache directories. */
+export const GROUPS_DIR = "groups";
+
 export const DEFAULT_SHARED_ROOT = "/var/lib/dokku/data/shared";
 export const DEFAULT_STATE_DIR = "/var/lib/dokku-shared-cache";
 
@@ -124,6 +171,8 @@ export interface RawSettings {
     maxParallelRestarts?: unknown;
     purgeRemovedCaches?: unknown;
     detectDrift?: unknown;
+    buildCache?: unknown;
+    warmup?: unknown;
     /** The decrypted SSH private key; checked for shape, never echoed in errors. */
     privateKey?: unknown;
 }
@@ -480,6 +529,13 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problem[]): 
         if (problems.length !== before) continue;
         const d = dir as string;
         const hostPath = `${sharedRoot}/${d}`;
+        if (d === GROUPS_DIR || d.startsWith(GROUPS_DIR + "/")) {
+            problems.push({
+                propertyPath: `${p}.dir`,
+                reason: `${show(hostPath)} is reserved for cache groups (${sharedRoot}/${GROUPS_DIR}/<group>/...); pick another dir`,
+            });
+            continue;
+        }
         for (const [other, otherDir] of dirs) {
             if (otherDir === d || otherDir.startsWith(d + "/") || d.startsWith(otherDir + "/")) {
                 problems.push({
@@ -626,7 +682,7 @@ function validateApps(raw: unknown, caches: CacheSpec[], problems: Problem[]): A
             });
             return;
         }
-        checkKnownKeys(obj, ["name", "caches", "readOnly", "builder"], p, problems);
+        checkKnownKeys(obj, ["name", "caches", "readOnly", "builder", "group"], p, problems);
         const bad = checkAppName(obj.name);
         if (bad) {
             problems.push({
@@ -667,6 +723,18 @@ function validateApps(raw: unknown, caches: CacheSpec[], problems: Problem[]): A
             readOnly,
             builder: validateBuilder(obj.builder, `${p}.builder`, problems),
         };
+        if (obj.group !== undefined) {
+            if (
+                typeof obj.group !== "string" ||
+                obj.group.length > MAX_NAME ||
+                !CACHE_NAME_RE.test(obj.group)
+            ) {
+                problems.push({
+                    propertyPath: `${p}.group`,
+                    reason: `group name must match ${CACHE_NAME_RE.source} and be at most ${MAX_NAME} characters; got ${show(obj.group)}`,
+                });
+            } else app.group = obj.group;
+        }
         checkAppCollisions(app, byName, `${p}.caches`, problems);
         out.push(app);
     });
@@ -723,6 +791,152 @@ function validateDiscover(raw: unknown, caches: CacheSpec[], problems: Problem[]
     }
     out.builder = validateBuilder(raw.builder, `${path}.builder`, problems);
     return out;
+}
+
+export const SIZE_RE = /^[1-9][0-9]{0,5}(?:\.[0-9]{1,3})?(?:B|kB|KB|MB|GB|TB)$/;
+export const AGE_RE = /^[1-9][0-9]{0,5}[hm]$/;
+/** `registry/name[:tag][@sha256:…]`, the subset of image references we pass on. */
+export const IMAGE_RE =
+    /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const SCHEDULES = ["hourly", "daily", "weekly", "off"] as const;
+
+export const DEFAULT_BUILD_CACHE: BuildCacheSpec = {
+    schedule: "daily",
+    olderThan: "168h",
+    maxSize: "20GB",
+};
+
+const DEFAULT_GC: GcSpec = {
+    unusedFor: "720h",
+    reservedSpace: "10GB",
+    maxUsedSpace: "40GB",
+    minFreeSpace: "20GB",
+};
+
+function validateBuildCache(raw: unknown, problems: Problem[]): BuildCacheSpec | undefined {
+    const path = key("buildCache");
+    if (raw === false) return undefined;
+    if (raw === undefined || raw === true) return { ...DEFAULT_BUILD_CACHE };
+    if (!isPlainObject(raw)) {
+        problems.push({
+            propertyPath: path,
+            reason: `must be false or an object {schedule, olderThan, maxSize, pruneNow, gc}; got ${show(raw)}`,
+        });
+        return undefined;
+    }
+    checkKnownKeys(raw, ["schedule", "olderThan", "maxSize", "pruneNow", "gc"], path, problems);
+    const out: BuildCacheSpec = { ...DEFAULT_BUILD_CACHE };
+    if (raw.schedule !== undefined) {
+        if (!SCHEDULES.includes(raw.schedule as (typeof SCHEDULES)[number])) {
+            problems.push({
+                propertyPath: `${path}.schedule`,
+                reason: `must be one of ${SCHEDULES.join(", ")}; got ${show(raw.schedule)}`,
+            });
+        } else out.schedule = raw.schedule as BuildCacheSpec["schedule"];
+    }
+    const age = (v: unknown, p: string): string | undefined => {
+        if (typeof v === "string" && AGE_RE.test(v)) return v;
+        problems.push({
+            propertyPath: p,
+            reason: `must be an age in hours or minutes like "168h" or "90m"; got ${show(v)}`,
+        });
+        return undefined;
+    };
+    const size = (v: unknown, p: string): string | undefined => {
+        if (typeof v === "string" && SIZE_RE.test(v)) return v;
+        problems.push({
+            propertyPath: p,
+            reason: `must be a size like "20GB", "512MB" or "1.5TB" (decimal units B, kB, MB, GB, TB); got ${show(v)}`,
+        });
+        return undefined;
+    };
+    if (raw.olderThan !== undefined)
+        out.olderThan = age(raw.olderThan, `${path}.olderThan`) ?? out.olderThan;
+    if (raw.maxSize !== undefined)
+        out.maxSize = size(raw.maxSize, `${path}.maxSize`) ?? out.maxSize;
+    if (raw.pruneNow !== undefined && raw.pruneNow !== false) {
+        const v = raw.pruneNow;
+        if (v === true) out.pruneNow = "once";
+        else if (typeof v === "string" && /^[A-Za-z0-9_.:-]{1,64}$/.test(v)) out.pruneNow = v;
+        else
+            problems.push({
+                propertyPath: `${path}.pruneNow`,
+                reason: `must be true (prune once) or a token like "2026-11-25" (prune again whenever it changes); got ${show(v)}`,
+            });
+    }
+    if (raw.gc !== undefined && raw.gc !== false) {
+        const g = raw.gc === true ? {} : raw.gc;
+        if (!isPlainObject(g)) {
+            problems.push({
+                propertyPath: `${path}.gc`,
+                reason: `must be true (defaults) or an object {unusedFor, reservedSpace, maxUsedSpace, minFreeSpace}; got ${show(raw.gc)}`,
+            });
+        } else {
+            checkKnownKeys(
+                g,
+                ["unusedFor", "reservedSpace", "maxUsedSpace", "minFreeSpace"],
+                `${path}.gc`,
+                problems,
+            );
+            const gc: GcSpec = { ...DEFAULT_GC };
+            if (g.unusedFor !== undefined)
+                gc.unusedFor = age(g.unusedFor, `${path}.gc.unusedFor`) ?? gc.unusedFor;
+            for (const k of ["reservedSpace", "maxUsedSpace", "minFreeSpace"] as const) {
+                if (g[k] !== undefined) gc[k] = size(g[k], `${path}.gc.${k}`) ?? gc[k];
+            }
+            out.gc = gc;
+        }
+    }
+    return out;
+}
+
+function validateWarmup(raw: unknown, caches: CacheSpec[], problems: Problem[]): WarmupSpec {
+    const path = key("warmup");
+    if (raw === undefined) return {};
+    if (!isPlainObject(raw)) {
+        problems.push({
+            propertyPath: path,
+            reason: `must be an object {playwright: {image, cache, identityFile}}; got ${show(raw)}`,
+        });
+        return {};
+    }
+    checkKnownKeys(raw, ["playwright"], path, problems);
+    const pw = raw.playwright;
+    if (pw === undefined || pw === false) return {};
+    if (!isPlainObject(pw)) {
+        problems.push({
+            propertyPath: `${path}.playwright`,
+            reason: `must be an object {image, cache, identityFile}; got ${show(pw)}`,
+        });
+        return {};
+    }
+    checkKnownKeys(pw, ["image", "cache", "identityFile"], `${path}.playwright`, problems);
+    if (typeof pw.image !== "string" || pw.image.length > 255 || !IMAGE_RE.test(pw.image)) {
+        problems.push({
+            propertyPath: `${path}.playwright.image`,
+            reason: `is required: a Playwright image reference with a tag, like "mcr.microsoft.com/playwright:v1.57.0-noble"; got ${show(pw.image)}`,
+        });
+    }
+    const cache = pw.cache ?? "ms-playwright";
+    if (typeof cache !== "string" || !caches.some((c) => c.name === cache)) {
+        problems.push({
+            propertyPath: `${path}.playwright.cache`,
+            reason: `must name a defined cache (${caches.map((c) => c.name).join(", ")}); got ${show(cache)}`,
+        });
+    }
+    if (pw.identityFile !== undefined && checkAbsolutePath(pw.identityFile)) {
+        problems.push({
+            propertyPath: `${path}.playwright.identityFile`,
+            reason: `must be an absolute path to a local private key file; got ${show(pw.identityFile)}`,
+        });
+    }
+    return {
+        playwright: {
+            image: pw.image as string,
+            cache: cache as string,
+            identityFile: pw.identityFile as string | undefined,
+        },
+    };
 }
 
 function validateRoot(raw: unknown, fallback: string, name: string, problems: Problem[]): string {
@@ -825,6 +1039,8 @@ export function validateSettings(raw: RawSettings): Settings {
     }
     const purgeRemovedCaches = bool("purgeRemovedCaches", raw.purgeRemovedCaches, false);
     const detectDrift = bool("detectDrift", raw.detectDrift, true);
+    const buildCache = validateBuildCache(raw.buildCache, problems);
+    const warmup = validateWarmup(raw.warmup, caches, problems);
     if (problems.length > 0) {
         throw new pulumi.InputPropertiesError({
             message:
@@ -844,5 +1060,7 @@ export function validateSettings(raw: RawSettings): Settings {
         maxParallelRestarts,
         purgeRemovedCaches,
         detectDrift,
+        buildCache,
+        warmup,
     };
 }

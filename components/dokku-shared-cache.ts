@@ -4,6 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppCaches } from "./app-caches";
+import { BuildCache } from "./build-cache-component";
+import { CacheWarmup } from "./cache-warmup";
+import { ConnectionSpec } from "./config";
 import { RemoteConnection } from "./connection";
 import { DesiredState, mountArg } from "./model";
 import { SharedCaches } from "./shared-caches";
@@ -18,6 +21,10 @@ export interface DokkuSharedCacheArgs {
     desired: DesiredState;
     /** Per app name, what a read-only look at the host found missing ("" = in sync). */
     drift?: pulumi.Input<Record<string, string>>;
+    /** The validated connection (host, port, user), for the Docker provider of the optional warm-up. */
+    connectionSpec?: ConnectionSpec;
+    /** Local known_hosts file pinning the host key, for the warm-up's ssh (e.g. `~/.dokku-shared-cache/known_hosts`). */
+    knownHostsFile?: string;
 }
 
 export interface AppSummary {
@@ -32,6 +39,8 @@ export interface AppSummary {
 export class DokkuSharedCache extends pulumi.ComponentResource {
     public readonly caches: SharedCaches;
     public readonly apps: Record<string, AppCaches>;
+    public readonly buildCache?: BuildCache;
+    public readonly warmup?: CacheWarmup;
     /** Host paths of the cache directories, by cache name. */
     public readonly cacheDirs: pulumi.Output<Record<string, string>>;
     /** Per app: mounts, env, builder and what the caches do for it. */
@@ -59,6 +68,29 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     afterChange: d.afterChange,
                     maxParallelRestarts: d.maxParallelRestarts,
                     drift: drift.apply((x) => x[app.name] ?? ""),
+                },
+                { parent: this, dependsOn: this.caches.commands },
+            );
+        }
+        if (d.buildCache) {
+            this.buildCache = new BuildCache(
+                `${name}-build-cache`,
+                { connection: args.connection, spec: d.buildCache, stateDir: d.stateDir },
+                { parent: this },
+            );
+        }
+        const pw = d.warmup.playwright;
+        if (pw && args.connectionSpec) {
+            const dir = d.dirs.find((x) => x.name === pw.cache);
+            if (!dir) throw new Error(`internal: warm-up cache ${pw.cache} has no directory`);
+            this.warmup = new CacheWarmup(
+                `${name}-warmup-${pw.cache}`,
+                {
+                    connection: args.connectionSpec,
+                    dir,
+                    image: pw.image,
+                    identityFile: pw.identityFile,
+                    knownHostsFile: args.knownHostsFile,
                 },
                 { parent: this, dependsOn: this.caches.commands },
             );
@@ -96,9 +128,20 @@ export function summaryText(d: DesiredState): string {
     ];
     for (const a of d.apps) {
         lines.push(
-            `  ${a.name}${a.discovered ? " (discovered)" : ""}: ${a.mounts.map((m) => m.cache + (m.readOnly ? " (ro)" : "")).join(", ") || "no caches"}; builds use caches: no (${a.builder})`,
+            `  ${a.name}${a.discovered ? " (discovered)" : ""}${a.group ? ` [group ${a.group}]` : ""}: ${a.mounts.map((m) => m.cache + (m.readOnly ? " (ro)" : "")).join(", ") || "no caches"}; builds use caches: no (${a.builder})`,
         );
     }
     lines.push("Dokku mounts reach deploy and run containers only, never an image build.");
+    const b = d.buildCache;
+    lines.push(
+        b
+            ? `Docker build cache: prune ${b.schedule === "off" ? "not scheduled" : b.schedule} (unused > ${b.olderThan}, then down to ${b.maxSize})${b.pruneNow ? `; one-off prune "${b.pruneNow}"` : ""}${b.gc ? `; daemon.json builder.gc (max ${b.gc.maxUsedSpace}, needs a Docker restart you do yourself)` : ""}`
+            : "Docker build cache: not managed (buildCache: false)",
+    );
+    if (d.warmup.playwright) {
+        lines.push(
+            `Warm-up: ${d.warmup.playwright.cache} from ${d.warmup.playwright.image} (one-shot container)`,
+        );
+    }
     return lines.join("\n");
 }

@@ -3,7 +3,15 @@
  * and env vars each managed app has. Pure: validated settings in, plain data
  * out.
  */
-import { AfterChange, Builder, CacheSpec, Settings } from "./config";
+import {
+    AfterChange,
+    BuildCacheSpec,
+    Builder,
+    CacheSpec,
+    GROUPS_DIR,
+    Settings,
+    WarmupSpec,
+} from "./config";
 
 export interface CacheDir {
     name: string;
@@ -25,6 +33,8 @@ export interface AppDesired {
     builder: Builder;
     /** True when the app came from `discover` rather than the `apps` list. */
     discovered: boolean;
+    /** Cache group (own directories), or undefined for the host-wide caches. */
+    group?: string;
     mounts: MountSpec[];
     env: Record<string, string>;
     /** What the caches can and cannot do for this app's builds, in one sentence. */
@@ -41,6 +51,19 @@ export interface DesiredState {
     afterChange: AfterChange;
     maxParallelRestarts: number;
     purgeRemovedCaches: boolean;
+    /** Build cache bounding; undefined = leave Docker's build cache alone. */
+    buildCache?: BuildCacheSpec;
+    warmup: WarmupSpec;
+}
+
+/** Host directory of a cache, for the host-wide share or for one cache group. */
+export function cacheHostPath(sharedRoot: string, dir: string, group?: string): string {
+    return group ? `${sharedRoot}/${GROUPS_DIR}/${group}/${dir}` : `${sharedRoot}/${dir}`;
+}
+
+/** Resource-name key of a cache directory: `pip`, or `pip@team-a` for a group's. */
+export function cacheDirKey(cache: string, group?: string): string {
+    return group ? `${cache}@${group}` : cache;
 }
 
 /** `host:container` or `host:container:ro`, the argument `dokku storage:mount` takes. */
@@ -81,6 +104,7 @@ function appDesired(
     discovered: boolean,
     caches: Map<string, CacheSpec>,
     sharedRoot: string,
+    group?: string,
 ): AppDesired {
     const mounts: MountSpec[] = [];
     const env: Record<string, string> = {};
@@ -89,7 +113,7 @@ function appDesired(
         if (!c) throw new Error(`internal: unknown cache ${cn}`);
         mounts.push({
             cache: cn,
-            hostPath: `${sharedRoot}/${c.dir}`,
+            hostPath: cacheHostPath(sharedRoot, c.dir, group),
             containerPath: c.containerPath,
             readOnly: readOnly.includes(cn),
         });
@@ -99,6 +123,7 @@ function appDesired(
         name,
         builder,
         discovered,
+        ...(group ? { group } : {}),
         mounts,
         env: Object.fromEntries(
             Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
@@ -122,7 +147,16 @@ export function buildDesiredState(
     for (const a of settings.apps) {
         apps.set(
             a.name,
-            appDesired(a.name, a.caches, a.readOnly, a.builder, false, caches, settings.sharedRoot),
+            appDesired(
+                a.name,
+                a.caches,
+                a.readOnly,
+                a.builder,
+                false,
+                caches,
+                settings.sharedRoot,
+                a.group,
+            ),
         );
     }
     if (settings.discover.enabled) {
@@ -145,15 +179,41 @@ export function buildDesiredState(
     return {
         sharedRoot: settings.sharedRoot,
         stateDir: settings.stateDir,
-        dirs: settings.caches.map((c) => ({
-            name: c.name,
-            hostPath: `${settings.sharedRoot}/${c.dir}`,
-            owner: c.owner,
-            mode: c.mode,
-        })),
+        dirs: [
+            ...settings.caches.map((c) => ({
+                name: c.name,
+                hostPath: cacheHostPath(settings.sharedRoot, c.dir),
+                owner: c.owner,
+                mode: c.mode,
+            })),
+            ...groupDirs(settings),
+        ],
         apps: [...apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
         afterChange: settings.afterChange,
         maxParallelRestarts: settings.maxParallelRestarts,
         purgeRemovedCaches: settings.purgeRemovedCaches,
+        buildCache: settings.buildCache,
+        warmup: settings.warmup,
     };
+}
+
+/** One directory per (group, cache) that some app of the group uses, sorted. */
+function groupDirs(settings: Settings): CacheDir[] {
+    const byName = new Map(settings.caches.map((c) => [c.name, c]));
+    const out = new Map<string, CacheDir>();
+    for (const a of settings.apps) {
+        if (!a.group) continue;
+        for (const cn of a.caches) {
+            const c = byName.get(cn);
+            if (!c) continue;
+            const k = cacheDirKey(cn, a.group);
+            out.set(k, {
+                name: k,
+                hostPath: cacheHostPath(settings.sharedRoot, c.dir, a.group),
+                owner: c.owner,
+                mode: c.mode,
+            });
+        }
+    }
+    return [...out.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }

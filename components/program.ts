@@ -4,10 +4,13 @@
  * instantiate. index.ts only reads config and calls {@link runProgram}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { RawSettings, checkAppName, validateSettings } from "./config";
 import { remoteConnection } from "./connection";
 import { DokkuSharedCache } from "./dokku-shared-cache";
-import { Observed, driftOf, probeHost } from "./host-probe";
+import { Observed, driftOf, knownHostsLine, probeHost } from "./host-probe";
 import { buildDesiredState } from "./model";
 
 export type Prober = typeof probeHost;
@@ -63,16 +66,32 @@ export async function runProgram(args: ProgramArgs) {
     if (observed && settings.detectDrift) {
         for (const app of desired.apps) drift[app.name] = driftOf(app, observed.state[app.name]);
     }
+    let knownHostsFile: string | undefined;
+    const c = settings.connection;
+    if (settings.warmup.playwright && c.hostKey) {
+        // A stable, home-relative path (ssh expands ~) so the Docker provider's config does not change between machines.
+        knownHostsFile = "~/.dokku-shared-cache/known_hosts";
+        const real = path.join(os.homedir(), ".dokku-shared-cache", "known_hosts");
+        fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o700 });
+        const line = knownHostsLine(c.host, c.port, c.hostKey);
+        const cur = fs.existsSync(real) ? fs.readFileSync(real, "utf8") : "";
+        if (!cur.split("\n").includes(line.trimEnd())) fs.appendFileSync(real, line);
+    }
     const host = new DokkuSharedCache("dokku", {
         connection: remoteConnection(settings.connection, args.privateKey),
         desired,
         drift,
+        connectionSpec: settings.connection,
+        knownHostsFile,
     });
     return {
         summary: host.summary,
         cacheDirs: host.cacheDirs,
         apps: host.appSummary,
         drift: pulumi.output(Object.fromEntries(Object.entries(drift).filter(([, v]) => v !== ""))),
+        buildCache: host.buildCache
+            ? pulumi.all({ schedule: host.buildCache.schedule, gc: host.buildCache.gc })
+            : pulumi.output(undefined),
         lastRuns: pulumi.all(
             Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun])),
         ),

@@ -22,6 +22,16 @@ export interface RunResult {
     stderr: string;
 }
 
+/** One JSON value per line; [] when the file does not exist. */
+function readJsonl<T>(f: string): T[] {
+    if (!fs.existsSync(f)) return [];
+    return fs
+        .readFileSync(f, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T);
+}
+
 export class LocalHost {
     readonly root: string;
     readonly sharedRoot: string;
@@ -72,13 +82,7 @@ export class LocalHost {
         >;
     }
     log(): Invocation[] {
-        const f = path.join(this.root, "var/log/dokku-double.jsonl");
-        if (!fs.existsSync(f)) return [];
-        return fs
-            .readFileSync(f, "utf8")
-            .split("\n")
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Invocation);
+        return readJsonl<Invocation>(path.join(this.root, "var/log/dokku-double.jsonl"));
     }
     clearLog(): void {
         fs.rmSync(path.join(this.root, "var/log/dokku-double.jsonl"), { force: true });
@@ -88,6 +92,48 @@ export class LocalHost {
     }
     restarts(): Invocation[] {
         return this.log().filter((i) => i.kind === "restart" || i.kind === "rebuild");
+    }
+    /** daemon.json, systemd and cron paths inside this host's root. */
+    hostPaths(): {
+        daemonJson: string;
+        systemdUnitDir: string;
+        systemdRunDir: string;
+        cronDir: string;
+    } {
+        return {
+            daemonJson: path.join(this.root, "etc/docker/daemon.json"),
+            systemdUnitDir: path.join(this.root, "etc/systemd/system"),
+            systemdRunDir: path.join(this.root, "run/systemd/system"),
+            cronDir: path.join(this.root, "etc/cron.d"),
+        };
+    }
+    /** Replaces the docker double's build cache (`lastUsedHoursAgo` per entry). */
+    seedBuildCache(items: { id: string; size: number; hoursAgo: number; inUse?: boolean }[]): void {
+        const f = path.join(this.root, "var/lib/docker-double/build-cache.json");
+        fs.mkdirSync(path.dirname(f), { recursive: true });
+        const now = Math.floor(Date.now() / 1000);
+        fs.writeFileSync(
+            f,
+            JSON.stringify(
+                items.map((i) => ({
+                    id: i.id,
+                    size: i.size,
+                    lastUsed: now - i.hoursAgo * 3600,
+                    dangling: false,
+                    inUse: i.inUse ?? false,
+                })),
+            ),
+        );
+    }
+    buildCache(): { id: string; size: number }[] {
+        const f = path.join(this.root, "var/lib/docker-double/build-cache.json");
+        return fs.existsSync(f)
+            ? (JSON.parse(fs.readFileSync(f, "utf8")) as { id: string; size: number }[])
+            : [];
+    }
+    /** Every docker double invocation: `{args, kind: read|prune|error|forbidden, exit}`. */
+    dockerLog(): { args: string[]; kind: string; exit: number }[] {
+        return readJsonl(path.join(this.root, "var/log/docker-double.jsonl"));
     }
     cleanup(): void {
         fs.rmSync(this.root, { recursive: true, force: true });

@@ -54,8 +54,13 @@ describe("resource graph (mocks)", () => {
             "command:remote:Command dokku-app-api-converge",
             "dokku-shared-cache:index:AppCaches dokku-app-web",
             "dokku-shared-cache:index:AppCaches dokku-app-worker",
+            "dokku-shared-cache:index:BuildCache dokku-build-cache",
+            "command:remote:Command dokku-build-cache-schedule",
         ]);
-        expect(recorded.filter((r) => r.type === "command:remote:Command")).to.have.length(5 + 3);
+        // 5 cache dirs + 3 apps + the build-cache schedule (on by default).
+        expect(recorded.filter((r) => r.type === "command:remote:Command")).to.have.length(
+            5 + 3 + 1,
+        );
         expect(
             recorded.filter((r) => r.type === "dokku-shared-cache:index:AppCaches"),
         ).to.have.length(3);

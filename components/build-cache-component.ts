@@ -1,0 +1,98 @@
+/**
+ * BuildCache: keeps Docker's build cache bounded through the Docker daemon.
+ * Children: the scheduled prune (script + systemd timer or cron entry), an
+ * optional one-off prune, and an optional builder GC policy in daemon.json.
+ * Destroy removes the schedule and puts back the previous builder GC.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BuildCacheScriptOptions,
+    DEFAULT_HOST_PATHS,
+    HostPaths,
+    daemonGcRemoveScript,
+    daemonGcScript,
+    pruneNowScript,
+    scheduleInstallScript,
+    scheduleRemoveScript,
+} from "./build-cache";
+import { BuildCacheSpec } from "./config";
+import { RemoteConnection } from "./connection";
+import { parseResults } from "./scripts";
+
+/** Stable type token. */
+export const BUILD_CACHE_TYPE = "dokku-shared-cache:index:BuildCache";
+
+export interface BuildCacheArgs {
+    /** SSH connection to the Dokku host (private key as a secret). */
+    connection: RemoteConnection;
+    /** Schedule, age filter, size bound, one-off prune, GC policy (validated). */
+    spec: BuildCacheSpec;
+    /** Where the prune script and ledgers live, e.g. `/var/lib/dokku-shared-cache`. */
+    stateDir: string;
+    /** Host paths (daemon.json, systemd, cron); default {@link DEFAULT_HOST_PATHS}. */
+    paths?: HostPaths;
+}
+
+export class BuildCache extends pulumi.ComponentResource {
+    /** Scheduler (`systemd`/`cron`) and prune variant found on the host; unknown during preview. */
+    public readonly schedule: pulumi.Output<Record<string, unknown> | undefined>;
+    /** Whether daemon.json changed and Docker needs a restart for the GC policy to apply. */
+    public readonly gc: pulumi.Output<Record<string, unknown> | undefined>;
+
+    constructor(name: string, args: BuildCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(BUILD_CACHE_TYPE, name, {}, opts);
+        const o: BuildCacheScriptOptions = {
+            stateDir: args.stateDir,
+            paths: args.paths ?? DEFAULT_HOST_PATHS,
+        };
+        const first = (s: string) => (s ? parseResults(s)[0] : undefined);
+        let installed: command.remote.Command | undefined;
+        if (args.spec.schedule !== "off" || args.spec.pruneNow !== undefined) {
+            const install = scheduleInstallScript(args.spec, o);
+            installed = new command.remote.Command(
+                `${name}-schedule`,
+                {
+                    connection: args.connection,
+                    create: install,
+                    update: install,
+                    delete: scheduleRemoveScript(o),
+                    addPreviousOutputInEnv: false,
+                },
+                { parent: this },
+            );
+        }
+        this.schedule = installed ? installed.stdout.apply(first) : pulumi.output(undefined);
+        if (args.spec.pruneNow !== undefined && installed) {
+            // Runs on create only; a new pruneNow token replaces it, so it runs again.
+            new command.remote.Command(
+                `${name}-prune-now`,
+                {
+                    connection: args.connection,
+                    create: pruneNowScript(o),
+                    triggers: [args.spec.pruneNow],
+                    addPreviousOutputInEnv: false,
+                },
+                { parent: this, dependsOn: [installed] },
+            );
+        }
+        if (args.spec.gc) {
+            const write = daemonGcScript(args.spec.gc, o);
+            const gc = new command.remote.Command(
+                `${name}-daemon-gc`,
+                {
+                    connection: args.connection,
+                    create: write,
+                    update: write,
+                    delete: daemonGcRemoveScript(o),
+                    addPreviousOutputInEnv: false,
+                },
+                { parent: this },
+            );
+            this.gc = gc.stdout.apply(first);
+        } else {
+            this.gc = pulumi.output(undefined);
+        }
+        this.registerOutputs({ schedule: this.schedule, gc: this.gc });
+    }
+}
