@@ -7,25 +7,13 @@
  * here deletes files under /var/lib/docker, stops a container or restarts
  * Docker. See ../shared/dokku-contract.md §7.
  */
-import { BuildCacheSpec, GcSpec } from "./config";
+import { BuildCacheSpec, DEFAULT_HOST_PATHS, GcSpec, HostPathsSpec } from "./config";
 import { RESULT_MARKER } from "./scripts";
 import { shJoin, shQuote } from "./shell";
 
-/** Where things live on the host. Tests point these into a temp root. */
-export interface HostPaths {
-    daemonJson: string;
-    systemdUnitDir: string;
-    /** Exists when systemd is PID 1 (`/run/systemd/system`). */
-    systemdRunDir: string;
-    cronDir: string;
-}
-
-export const DEFAULT_HOST_PATHS: HostPaths = {
-    daemonJson: "/etc/docker/daemon.json",
-    systemdUnitDir: "/etc/systemd/system",
-    systemdRunDir: "/run/systemd/system",
-    cronDir: "/etc/cron.d",
-};
+/** Where things live on the host (stack config `hostPaths`). */
+export type HostPaths = HostPathsSpec;
+export { DEFAULT_HOST_PATHS };
 
 export const UNIT_NAME = "dokku-shared-cache-prune";
 

@@ -112,7 +112,25 @@ export interface Settings {
     /** undefined when the stack sets `buildCache: false`. */
     buildCache?: BuildCacheSpec;
     warmup: WarmupSpec;
+    /** Where daemon.json, systemd units and cron entries live on the host. */
+    hostPaths: HostPathsSpec;
 }
+
+export interface HostPathsSpec {
+    /** Docker's daemon config; `/etc/docker/daemon.json` (rootless Docker: `~/.config/docker/daemon.json`, written absolute). */
+    daemonJson: string;
+    systemdUnitDir: string;
+    /** Exists when systemd runs the host. */
+    systemdRunDir: string;
+    cronDir: string;
+}
+
+export const DEFAULT_HOST_PATHS: HostPathsSpec = {
+    daemonJson: "/etc/docker/daemon.json",
+    systemdUnitDir: "/etc/systemd/system",
+    systemdRunDir: "/run/systemd/system",
+    cronDir: "/etc/cron.d",
+};
 
 /** The five caches of the user's migration note. */
 export const DEFAULT_CACHES: Readonly<Record<string, Omit<CacheSpec, "name">>> = {
@@ -173,8 +191,43 @@ export interface RawSettings {
     detectDrift?: unknown;
     buildCache?: unknown;
     warmup?: unknown;
+    hostPaths?: unknown;
     /** The decrypted SSH private key; checked for shape, never echoed in errors. */
     privateKey?: unknown;
+}
+
+/** The stack config keys the program reads (besides the secret `privateKey`). */
+export const CONFIG_KEYS = [
+    "connection",
+    "sharedRoot",
+    "stateDir",
+    "caches",
+    "apps",
+    "discover",
+    "afterChange",
+    "maxParallelRestarts",
+    "purgeRemovedCaches",
+    "detectDrift",
+    "buildCache",
+    "warmup",
+    "hostPaths",
+] as const satisfies readonly (keyof RawSettings)[];
+
+/** A config value as structured data when it is YAML/JSON (Pulumi hands objects over as JSON), else the string. */
+export function parseConfigValue(s: string | undefined): unknown {
+    if (s === undefined) return undefined;
+    try {
+        return JSON.parse(s) as unknown;
+    } catch {
+        return s;
+    }
+}
+
+/** Raw settings from a config map (`key` → string value, without the namespace). */
+export function rawFromConfig(get: (key: string) => string | undefined): RawSettings {
+    const raw: Record<string, unknown> = {};
+    for (const k of CONFIG_KEYS) raw[k] = parseConfigValue(get(k));
+    return raw as RawSettings;
 }
 
 // ---- rules (exported so tests and the docs can name them) -----------------
@@ -939,6 +992,29 @@ function validateWarmup(raw: unknown, caches: CacheSpec[], problems: Problem[]):
     };
 }
 
+function validateHostPaths(raw: unknown, problems: Problem[]): HostPathsSpec {
+    const path = key("hostPaths");
+    const out: HostPathsSpec = { ...DEFAULT_HOST_PATHS };
+    if (raw === undefined) return out;
+    if (!isPlainObject(raw)) {
+        problems.push({
+            propertyPath: path,
+            reason: `must be an object {daemonJson, systemdUnitDir, systemdRunDir, cronDir}; got ${show(raw)}`,
+        });
+        return out;
+    }
+    const keys = Object.keys(DEFAULT_HOST_PATHS) as (keyof HostPathsSpec)[];
+    checkKnownKeys(raw, keys, path, problems);
+    for (const k of keys) {
+        if (raw[k] === undefined) continue;
+        const bad = checkAbsolutePath(raw[k]);
+        if (bad)
+            problems.push({ propertyPath: `${path}.${k}`, reason: `${bad}; got ${show(raw[k])}` });
+        else out[k] = raw[k] as string;
+    }
+    return out;
+}
+
 function validateRoot(raw: unknown, fallback: string, name: string, problems: Problem[]): string {
     const v = raw === undefined ? fallback : raw;
     const bad = checkAbsolutePath(v);
@@ -1041,6 +1117,7 @@ export function validateSettings(raw: RawSettings): Settings {
     const detectDrift = bool("detectDrift", raw.detectDrift, true);
     const buildCache = validateBuildCache(raw.buildCache, problems);
     const warmup = validateWarmup(raw.warmup, caches, problems);
+    const hostPaths = validateHostPaths(raw.hostPaths, problems);
     if (problems.length > 0) {
         throw new pulumi.InputPropertiesError({
             message:
@@ -1062,5 +1139,6 @@ export function validateSettings(raw: RawSettings): Settings {
         detectDrift,
         buildCache,
         warmup,
+        hostPaths,
     };
 }

@@ -75,7 +75,12 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
         if (d.buildCache) {
             this.buildCache = new BuildCache(
                 `${name}-build-cache`,
-                { connection: args.connection, spec: d.buildCache, stateDir: d.stateDir },
+                {
+                    connection: args.connection,
+                    spec: d.buildCache,
+                    stateDir: d.stateDir,
+                    paths: d.hostPaths,
+                },
                 { parent: this },
             );
         }

@@ -9,6 +9,7 @@ import {
     Builder,
     CacheSpec,
     GROUPS_DIR,
+    HostPathsSpec,
     Settings,
     WarmupSpec,
 } from "./config";
@@ -54,6 +55,7 @@ export interface DesiredState {
     /** Build cache bounding; undefined = leave Docker's build cache alone. */
     buildCache?: BuildCacheSpec;
     warmup: WarmupSpec;
+    hostPaths: HostPathsSpec;
 }
 
 /** Host directory of a cache, for the host-wide share or for one cache group. */
@@ -194,6 +196,7 @@ export function buildDesiredState(
         purgeRemovedCaches: settings.purgeRemovedCaches,
         buildCache: settings.buildCache,
         warmup: settings.warmup,
+        hostPaths: settings.hostPaths,
     };
 }
 

@@ -3,7 +3,7 @@
  * A `docker` CLI test double for the build-cache subset of
  * ../shared/dokku-contract.md §7: `version`, `buildx version`,
  * `buildx prune` / `builder prune` (buildx or legacy), `buildx du` /
- * `builder du`, `system df`. Versions: DOCKER_DOUBLE_ENGINE (default
+ * `builder du`, `system df`, `info --format '{{.DockerRootDir}}'`. Versions: DOCKER_DOUBLE_ENGINE (default
  * 28.2.2), DOCKER_DOUBLE_BUILDX (default 0.23.0; "none" = no buildx plugin,
  * so `docker builder` is the legacy CLI). The build cache is a JSON list in
  * $DOKKU_DOUBLE_ROOT/var/lib/docker-double/build-cache.json:
@@ -237,6 +237,12 @@ if (a0 === "version") {
         process.stdout.write(
             `Client: Docker Engine - Community\n Version: ${ENGINE}\n\nServer: Docker Engine - Community\n Engine:\n  Version: ${ENGINE}\n`,
         );
+    done("read", 0);
+} else if (a0 === "info") {
+    needDaemon();
+    const dir = r("var/lib/docker");
+    fs.mkdirSync(dir, { recursive: true });
+    process.stdout.write(`${dir}\n`);
     done("read", 0);
 } else if (a0 === "buildx" && !hasBuildx) {
     process.stderr.write(
