@@ -37,10 +37,14 @@ d=${shQuote(dir.hostPath)}
 if [ -L "$d" ]; then echo "dokku-shared-cache: $d is a symlink; refusing to use it as a shared cache" >&2; exit 3; fi
 if [ -e "$d" ] && [ ! -d "$d" ]; then echo "dokku-shared-cache: $d exists and is not a directory" >&2; exit 3; fi
 created=false
-if [ ! -d "$d" ]; then mkdir -p -- "$d"; created=true; fi
+if [ ! -d "$d" ]; then
+  mkdir -p -- "$d" || { echo "dokku-shared-cache: cannot create shared cache directory $d (disk full, read-only file system or permission denied?); nothing else was changed" >&2; exit 4; }
+  created=true
+fi
 changed=false
-if [ "$(stat -c '%u:%g' -- "$d")" != ${shQuote(`${uid}:${gid}`)} ]; then chown ${shQuote(`${uid}:${gid}`)} -- "$d"; changed=true; fi
-if [ "$(stat -c '%a' -- "$d")" != ${shQuote(statMode(dir.mode))} ]; then chmod ${shQuote(dir.mode)} -- "$d"; changed=true; fi
+fix() { "$@" || { echo "dokku-shared-cache: cannot set owner/mode of $d ($1 failed: read-only file system or permission denied?)" >&2; exit 4; }; changed=true; }
+if [ "$(stat -c '%u:%g' -- "$d")" != ${shQuote(`${uid}:${gid}`)} ]; then fix chown ${shQuote(`${uid}:${gid}`)} -- "$d"; fi
+if [ "$(stat -c '%a' -- "$d")" != ${shQuote(statMode(dir.mode))} ]; then fix chmod ${shQuote(dir.mode)} -- "$d"; fi
 printf '%s{"cache":"%s","path":"%s","created":%s,"changed":%s}\\n' ${shQuote(RESULT_MARKER)} ${shQuote(dir.name)} "$d" "$created" "$changed"
 `;
 }

@@ -455,6 +455,35 @@ function main(argv) {
             finish(255);
         }
     }
+    // Session death at an exact step: when $ROOT/var/lib/dokku-double/kill-at
+    // holds N, the N-th dokku call from then on SIGKILLs the shell that runs
+    // the script (as if the SSH session or the host died there) and the fault
+    // file is removed, so it fires once.
+    const killAt = r("var/lib/dokku-double/kill-at");
+    if (fs.existsSync(killAt)) {
+        const countFile = r("var/lib/dokku-double/count");
+        const n = Number(readOr(countFile, "0")) + 1;
+        fs.writeFileSync(countFile, String(n));
+        if (n >= Number(fs.readFileSync(killAt, "utf8"))) {
+            fs.rmSync(killAt, { force: true });
+            fs.rmSync(countFile, { force: true });
+            invocation.kind = "error";
+            log({ ...invocation, exit: 255, killed: true });
+            // Every shell (and flock) above this call up to the first other
+            // process: the script's shell also when the call runs in a $(...)
+            // subshell or under flock.
+            const comm = (pid) => readOr(`/proc/${pid}/comm`, "").trim();
+            const ppidOf = (pid) =>
+                Number(readOr(`/proc/${pid}/stat`, "").split(") ")[1]?.split(" ")[1]);
+            const victims = [];
+            for (let pid = process.ppid; pid > 1 && /^(sh|dash|bash|flock)$/.test(comm(pid));) {
+                victims.push(pid);
+                pid = ppidOf(pid);
+            }
+            for (const pid of victims.reverse()) process.kill(pid, "SIGKILL");
+            process.exit(255);
+        }
+    }
     sleepMs(Number(process.env.DOKKU_DOUBLE_COST_MS || 0));
     switch (cmd) {
         case "version":

@@ -7,10 +7,13 @@
  * scripts in reverse order.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { RawSettings } from "../../components/config";
 import { runSsh } from "../../components/host-probe";
 import { runProgram } from "../../components/program";
 import { installMocks, recorded, Recorded } from "../mock/mocks";
+import { SshHost } from "./ssh-host";
 
 installMocks();
 
@@ -51,6 +54,47 @@ export async function sendAll(
         runs.push({ name: c.name, ...r });
     }
     return runs;
+}
+
+/** Stack config for a test host: its connection and paths, plus `over`. */
+export function hostRaw(h: SshHost, over: Partial<RawSettings>): RawSettings {
+    return {
+        connection: h.connection(),
+        sharedRoot: h.sharedRoot,
+        stateDir: h.stateDir,
+        hostPaths: h.hostPaths(),
+        ...over,
+    };
+}
+
+/** What `pulumi config --json --show-secrets` would print for this config and key. */
+export function configJson(raw: RawSettings, key: string): string {
+    const entries: Record<string, { value: string; secret: boolean }> = {
+        "dokku-shared-cache:privateKey": { value: key, secret: true },
+    };
+    for (const [k, v] of Object.entries(raw)) {
+        entries[`dokku-shared-cache:${k}`] = { value: JSON.stringify(v), secret: false };
+    }
+    return JSON.stringify(entries);
+}
+
+/** Runs one of the repo's TypeScript CLIs (scripts/*.ts) with ts-node, as `npm run` would. */
+export function runTs(
+    script: string,
+    args: string[],
+    input?: string,
+): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(
+        process.execPath,
+        [
+            require.resolve("ts-node/dist/bin.js"),
+            "--transpile-only",
+            path.resolve(__dirname, "../..", script),
+            ...args,
+        ],
+        { input, encoding: "utf8" },
+    );
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Plan, then send every create script; throws on the first failing command. */

@@ -5,13 +5,12 @@
  * host (library and CLI, text and --json), and destroy undoing it all.
  */
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { RawSettings } from "../../components/config";
 import { parseResults } from "../../components/scripts";
 import { verifyHost } from "../../components/verify";
-import { plan, sendAll, up } from "../helpers/apply";
+import { configJson, hostRaw, plan, runTs, sendAll, up } from "../helpers/apply";
 import { SshHost } from "../helpers/ssh-host";
 
 const GB = 1e9;
@@ -32,42 +31,20 @@ describe("verify and the build cache, end to end over SSH", function () {
             { id: "old", size: 30 * GB, hoursAgo: 500 },
             { id: "big", size: 25 * GB, hoursAgo: 2 },
         ]);
-        raw = {
-            connection: h.connection(),
-            sharedRoot: h.sharedRoot,
-            stateDir: h.stateDir,
-            hostPaths: h.hostPaths(),
+        raw = hostRaw(h, {
             apps: [
                 { name: "py", caches: ["pip", "uv"], builder: "dockerfile" },
                 { name: "node", caches: ["npm", "ms-playwright"], builder: "herokuish" },
             ],
             buildCache: { schedule: "daily", pruneNow: "migration", gc: true },
-        };
+        });
     });
     after(async () => h.stop());
 
     function cli(json: boolean): { code: number; stdout: string; stderr: string } {
         const cfgFile = path.join(h.root, "stack-config.json");
-        const entries: Record<string, { value: string; secret: boolean }> = {
-            "dokku-shared-cache:privateKey": { value: h.clientKey, secret: true },
-        };
-        for (const [k, v] of Object.entries(raw)) {
-            entries[`dokku-shared-cache:${k}`] = { value: JSON.stringify(v), secret: false };
-        }
-        fs.writeFileSync(cfgFile, JSON.stringify(entries), { mode: 0o600 });
-        const r = spawnSync(
-            process.execPath,
-            [
-                require.resolve("ts-node/dist/bin.js"),
-                "--transpile-only",
-                path.resolve(__dirname, "../../scripts/verify.ts"),
-                "--config-file",
-                cfgFile,
-                ...(json ? ["--json"] : []),
-            ],
-            { encoding: "utf8" },
-        );
-        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+        fs.writeFileSync(cfgFile, configJson(raw, h.clientKey), { mode: 0o600 });
+        return runTs("scripts/verify.ts", ["--config-file", cfgFile, ...(json ? ["--json"] : [])]);
     }
 
     it("reports a fresh host as drifted: nothing mounted, no caches, no schedule", async () => {
