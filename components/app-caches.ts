@@ -3,11 +3,11 @@
  * one remote command (one SSH session) that reads the app's state first and
  * writes only the difference, then restarts the app only if it changed.
  */
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { AfterChange } from "./config";
 import { RemoteConnection } from "./connection";
 import { AppDesired, mountArg } from "./model";
+import { convergeCommand } from "./converge-command";
 import { appScript, parseResults } from "./scripts";
 
 /** Stable type token: renaming it would replace every app's resources. */
@@ -26,9 +26,13 @@ export interface AppCachesArgs {
     maxParallelRestarts: number;
     /**
      * What a read-only look at the host found missing ("" when in sync or not
-     * checked). A change re-runs the converge (an update, never a replace).
+     * checked), e.g. `mount /root/.cache/pip missing`. It is written into the
+     * converge script as a comment, so a change shows in `pulumi preview` as an
+     * update of this app's command (never a replace) and re-runs the converge.
      */
-    drift?: pulumi.Input<string>;
+    drift?: string;
+    /** Identity of the SSH connection (`connectionId`), for generations. */
+    connectionId: string;
 }
 
 export class AppCaches extends pulumi.ComponentResource {
@@ -50,20 +54,22 @@ export class AppCaches extends pulumi.ComponentResource {
             afterChange: args.afterChange,
             maxParallelRestarts: args.maxParallelRestarts,
         };
-        const converge = appScript(args.app, scriptOpts, "converge");
-        const cmd = new command.remote.Command(
+        const drift = (args.drift ?? "").replace(/[^\x20-\x7e]/g, "?");
+        const cmd = convergeCommand(
             `${name}-converge`,
             {
                 connection: args.connection,
-                create: converge,
-                update: converge,
-                delete: appScript(
+                id: `app-${args.app.name}`,
+                stateDir: args.stateDir,
+                connectionId: args.connectionId,
+                converge:
+                    (drift ? `# host drift seen at preview: ${drift}\n` : "") +
+                    appScript(args.app, scriptOpts, "converge"),
+                remove: appScript(
                     { name: args.app.name, mounts: [], env: {} },
                     scriptOpts,
                     "remove",
                 ),
-                triggers: [pulumi.output(args.drift ?? "")],
-                addPreviousOutputInEnv: false,
             },
             { parent: this },
         );

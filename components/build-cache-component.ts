@@ -17,6 +17,7 @@ import {
     scheduleRemoveScript,
 } from "./build-cache";
 import { BuildCacheSpec } from "./config";
+import { convergeCommand } from "./converge-command";
 import { RemoteConnection } from "./connection";
 import { parseResults } from "./scripts";
 
@@ -32,6 +33,8 @@ export interface BuildCacheArgs {
     stateDir: string;
     /** Host paths (daemon.json, systemd, cron); default {@link DEFAULT_HOST_PATHS}. */
     paths?: HostPaths;
+    /** Identity of the SSH connection (`connectionId`), for generations. */
+    connectionId: string;
 }
 
 export class BuildCache extends pulumi.ComponentResource {
@@ -49,15 +52,15 @@ export class BuildCache extends pulumi.ComponentResource {
         const first = (s: string) => (s ? parseResults(s)[0] : undefined);
         let installed: command.remote.Command | undefined;
         if (args.spec.schedule !== "off" || args.spec.pruneNow !== undefined) {
-            const install = scheduleInstallScript(args.spec, o);
-            installed = new command.remote.Command(
+            installed = convergeCommand(
                 `${name}-schedule`,
                 {
                     connection: args.connection,
-                    create: install,
-                    update: install,
-                    delete: scheduleRemoveScript(o),
-                    addPreviousOutputInEnv: false,
+                    id: "build-cache-schedule",
+                    stateDir: o.stateDir,
+                    connectionId: args.connectionId,
+                    converge: scheduleInstallScript(args.spec, o),
+                    remove: scheduleRemoveScript(o),
                 },
                 { parent: this },
             );
@@ -77,15 +80,15 @@ export class BuildCache extends pulumi.ComponentResource {
             );
         }
         if (args.spec.gc) {
-            const write = daemonGcScript(args.spec.gc, o);
-            const gc = new command.remote.Command(
+            const gc = convergeCommand(
                 `${name}-daemon-gc`,
                 {
                     connection: args.connection,
-                    create: write,
-                    update: write,
-                    delete: daemonGcRemoveScript(o),
-                    addPreviousOutputInEnv: false,
+                    id: "build-cache-daemon-gc",
+                    stateDir: o.stateDir,
+                    connectionId: args.connectionId,
+                    converge: daemonGcScript(args.spec.gc, o),
+                    remove: daemonGcRemoveScript(o),
                 },
                 { parent: this },
             );

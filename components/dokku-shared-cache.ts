@@ -20,7 +20,9 @@ export interface DokkuSharedCacheArgs {
     /** The desired state from `buildDesiredState`. */
     desired: DesiredState;
     /** Per app name, what a read-only look at the host found missing ("" = in sync). */
-    drift?: pulumi.Input<Record<string, string>>;
+    drift?: Record<string, string>;
+    /** Identity of the SSH connection (`connectionId(spec, key)`), for generations. */
+    connectionId: string;
     /** The validated connection (host, port, user), for the Docker provider of the optional warm-up. */
     connectionSpec?: ConnectionSpec;
     /** Local known_hosts file pinning the host key, for the warm-up's ssh (e.g. `~/.dokku-shared-cache/known_hosts`). */
@@ -53,10 +55,16 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
         const d = args.desired;
         this.caches = new SharedCaches(
             `${name}-caches`,
-            { connection: args.connection, dirs: d.dirs, purgeRemovedCaches: d.purgeRemovedCaches },
+            {
+                connection: args.connection,
+                dirs: d.dirs,
+                purgeRemovedCaches: d.purgeRemovedCaches,
+                stateDir: d.stateDir,
+                connectionId: args.connectionId,
+            },
             { parent: this },
         );
-        const drift = pulumi.output(args.drift ?? {});
+        const drift = args.drift ?? {};
         this.apps = {};
         for (const app of d.apps) {
             this.apps[app.name] = new AppCaches(
@@ -67,7 +75,8 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     stateDir: d.stateDir,
                     afterChange: d.afterChange,
                     maxParallelRestarts: d.maxParallelRestarts,
-                    drift: drift.apply((x) => x[app.name] ?? ""),
+                    drift: drift[app.name] ?? "",
+                    connectionId: args.connectionId,
                 },
                 { parent: this, dependsOn: this.caches.commands },
             );
@@ -80,6 +89,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     spec: d.buildCache,
                     stateDir: d.stateDir,
                     paths: d.hostPaths,
+                    connectionId: args.connectionId,
                 },
                 { parent: this },
             );

@@ -10,6 +10,7 @@ import * as path from "path";
 import { RawSettings, checkAppName, validateSettings } from "./config";
 import { remoteConnection } from "./connection";
 import { DokkuSharedCache } from "./dokku-shared-cache";
+import { connectionId } from "./generation";
 import { Observed, driftOf, knownHostsLine, probeHost } from "./host-probe";
 import { buildDesiredState } from "./model";
 
@@ -81,6 +82,7 @@ export async function runProgram(args: ProgramArgs) {
         connection: remoteConnection(settings.connection, args.privateKey),
         desired,
         drift,
+        connectionId: connectionId(settings.connection, key),
         connectionSpec: settings.connection,
         knownHostsFile,
     });

@@ -6,6 +6,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteConnection } from "./connection";
+import { convergeCommand } from "./converge-command";
 import { CacheDir } from "./model";
 import { cacheDirCreateScript, cacheDirDeleteScript } from "./scripts";
 
@@ -19,6 +20,10 @@ export interface SharedCachesArgs {
     dirs: CacheDir[];
     /** Delete a directory's data when its cache leaves the config. Default false. */
     purgeRemovedCaches: boolean;
+    /** Where generations are recorded on the host, e.g. `/var/lib/dokku-shared-cache`. */
+    stateDir: string;
+    /** Identity of the SSH connection (`connectionId`), for generations. */
+    connectionId: string;
 }
 
 export class SharedCaches extends pulumi.ComponentResource {
@@ -29,19 +34,19 @@ export class SharedCaches extends pulumi.ComponentResource {
 
     constructor(name: string, args: SharedCachesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SHARED_CACHES_TYPE, name, {}, opts);
-        this.commands = args.dirs.map(
-            (dir) =>
-                new command.remote.Command(
-                    `${name}-${dir.name}`,
-                    {
-                        connection: args.connection,
-                        create: cacheDirCreateScript(dir),
-                        update: cacheDirCreateScript(dir),
-                        delete: cacheDirDeleteScript(dir, args.purgeRemovedCaches),
-                        addPreviousOutputInEnv: false,
-                    },
-                    { parent: this, deleteBeforeReplace: true },
-                ),
+        this.commands = args.dirs.map((dir) =>
+            convergeCommand(
+                `${name}-${dir.name}`,
+                {
+                    connection: args.connection,
+                    id: `dir-${dir.name}`,
+                    stateDir: args.stateDir,
+                    connectionId: args.connectionId,
+                    converge: cacheDirCreateScript(dir),
+                    remove: cacheDirDeleteScript(dir, args.purgeRemovedCaches),
+                },
+                { parent: this },
+            ),
         );
         this.paths = pulumi.output(Object.fromEntries(args.dirs.map((d) => [d.name, d.hostPath])));
         this.registerOutputs({ paths: this.paths });

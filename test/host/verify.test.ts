@@ -10,7 +10,7 @@ import * as path from "path";
 import { RawSettings } from "../../components/config";
 import { parseResults } from "../../components/scripts";
 import { verifyHost } from "../../components/verify";
-import { configJson, hostRaw, plan, runTs, sendAll, up } from "../helpers/apply";
+import { Applied, configJson, hostRaw, runTs, sendAll, up } from "../helpers/apply";
 import { SshHost } from "../helpers/ssh-host";
 
 const GB = 1e9;
@@ -19,6 +19,7 @@ describe("verify and the build cache, end to end over SSH", function () {
     this.timeout(120000);
     let h: SshHost;
     let raw: RawSettings;
+    let last: Applied;
     before(async () => {
         h = new SshHost("0.38");
         await h.start();
@@ -62,6 +63,7 @@ describe("verify and the build cache, end to end over SSH", function () {
 
     it("up: converges the caches, apps, schedule, one-off prune and builder GC", async () => {
         const applied = await up(raw, h.clientKey);
+        last = applied;
         const names = applied.runs.map((x) => x.name);
         expect(names).to.include.members([
             "dokku-caches-pip",
@@ -140,7 +142,7 @@ describe("verify and the build cache, end to end over SSH", function () {
         expect(text.stdout).to.contain("want 0:0 755");
         const json = JSON.parse(cli(true).stdout) as { problems: string[] };
         expect(json.problems).to.have.length(3);
-        await up(raw, h.clientKey);
+        last = await up(raw, h.clientKey);
         expect((await verifyHost(raw, h.clientKey)).inSync).to.equal(true);
     });
 
@@ -157,8 +159,8 @@ describe("verify and the build cache, end to end over SSH", function () {
     });
 
     it("destroy: removes mounts, env, the schedule and our builder GC; keeps cache data", async () => {
-        const p = await plan(raw, h.clientKey);
-        const runs = await sendAll(raw, h.clientKey, p.commands, "delete");
+        // Pulumi runs each delete with the inputs stored by the last up.
+        const runs = await sendAll(raw, h.clientKey, last.commands, "delete");
         expect(runs.filter((x) => x.code !== 0)).to.deep.equal([]);
         expect(h.mounts("py")).to.deep.equal([]);
         expect(h.config("node")).to.deep.equal({});

@@ -76,6 +76,7 @@ describe("resource graph (mocks)", () => {
         const host = new DokkuSharedCache("h", {
             connection: remoteConnection(s.connection, pulumi.secret(KEY)),
             desired: buildDesiredState(s),
+            connectionId: "test",
         });
         const children: [pulumi.Resource, string][] = [
             [host.caches, "h"],
@@ -212,6 +213,13 @@ describe("resource graph (mocks)", () => {
             legacy: "mount /root/.cache/pip missing; env PIP_CACHE_DIR missing",
         });
         const conv = recorded.find((r) => r.name === "dokku-app-api-converge")!;
-        expect(conv.inputs.triggers).to.deep.equal(["mount /root/.cache/uv missing"]);
+        // Drift changes the script (an update), never triggers (a replacement).
+        expect(conv.inputs.triggers).to.equal(undefined);
+        expect(conv.inputs.create as string).to.contain(
+            "# host drift seen at preview: mount /root/.cache/uv missing\n",
+        );
+        expect(conv.inputs.update).to.equal(conv.inputs.create);
+        const legacy = recorded.find((r) => r.name === "dokku-app-legacy-converge")!;
+        expect(legacy.inputs.create as string).to.contain("env PIP_CACHE_DIR missing");
     });
 });

@@ -1,0 +1,44 @@
+/**
+ * The one way this program creates a `remote.Command` that converges
+ * something and can undo it: create and update run the same idempotent
+ * script, delete runs the undo, both wrapped with generations (see
+ * generation.ts) so that a replaced resource's delete never undoes its
+ * replacement's work.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { RemoteConnection } from "./connection";
+import { generational } from "./generation";
+
+export interface ConvergeCommandArgs {
+    connection: RemoteConnection;
+    /** Generation id on the host, e.g. `app-api`, `dir-pip`. */
+    id: string;
+    /** Where generations are recorded, e.g. `/var/lib/dokku-shared-cache`. */
+    stateDir: string;
+    /** Identity of the SSH connection (`connectionId`). */
+    connectionId: string;
+    /** Idempotent create/update script. */
+    converge: string;
+    /** Undo script; undefined = nothing to undo. */
+    remove?: string;
+}
+
+export function convergeCommand(
+    name: string,
+    args: ConvergeCommandArgs,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
+    const g = generational(args.id, args.stateDir, args.connectionId, args.converge, args.remove);
+    return new command.remote.Command(
+        name,
+        {
+            connection: args.connection,
+            create: g.script,
+            update: g.script,
+            delete: g.delete,
+            addPreviousOutputInEnv: false,
+        },
+        opts,
+    );
+}
