@@ -25,12 +25,13 @@ export interface AppCachesArgs {
     /** Host-wide bound on concurrent restarts/rebuilds. Default 2. */
     maxParallelRestarts: number;
     /**
-     * What a read-only look at the host found missing ("" when in sync or not
-     * checked), e.g. `mount /root/.cache/pip missing`. It is written into the
-     * converge script as a comment, so a change shows in `pulumi preview` as an
-     * update of this app's command (never a replace) and re-runs the converge.
+     * Drift repair generation (number of repairs so far, plus one when the
+     * host drifted now), from the read-only probe; undefined when drift
+     * detection is off. Written into the converge script, so a new value
+     * shows in `pulumi preview` as an update of this app's command (never a
+     * replace) and re-runs the converge, which records it on the host.
      */
-    drift?: string;
+    repair?: number;
     /** Identity of the SSH connection (`connectionId`), for generations. */
     connectionId: string;
 }
@@ -54,7 +55,7 @@ export class AppCaches extends pulumi.ComponentResource {
             afterChange: args.afterChange,
             maxParallelRestarts: args.maxParallelRestarts,
         };
-        const drift = (args.drift ?? "").replace(/[^\x20-\x7e]/g, "?");
+        const repair = args.repair;
         const cmd = convergeCommand(
             `${name}-converge`,
             {
@@ -63,8 +64,8 @@ export class AppCaches extends pulumi.ComponentResource {
                 stateDir: args.stateDir,
                 connectionId: args.connectionId,
                 converge:
-                    (drift ? `# host drift seen at preview: ${drift}\n` : "") +
-                    appScript(args.app, scriptOpts, "converge"),
+                    (repair !== undefined ? `# drift repair generation ${repair}\n` : "") +
+                    appScript(args.app, { ...scriptOpts, repair }, "converge"),
                 remove: appScript(
                     { name: args.app.name, mounts: [], env: {} },
                     scriptOpts,

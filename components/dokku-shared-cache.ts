@@ -19,8 +19,11 @@ export interface DokkuSharedCacheArgs {
     connection: RemoteConnection;
     /** The desired state from `buildDesiredState`. */
     desired: DesiredState;
-    /** Per app name, what a read-only look at the host found missing ("" = in sync). */
-    drift?: Record<string, string>;
+    /**
+     * Per app name, its drift repair generation (see program.ts); undefined
+     * when drift detection is off.
+     */
+    repair?: Record<string, number>;
     /** Identity of the SSH connection (`connectionId(spec, key)`), for generations. */
     connectionId: string;
     /** The validated connection (host, port, user), for the Docker provider of the optional warm-up. */
@@ -64,7 +67,6 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const drift = args.drift ?? {};
         this.apps = {};
         for (const app of d.apps) {
             this.apps[app.name] = new AppCaches(
@@ -75,7 +77,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     stateDir: d.stateDir,
                     afterChange: d.afterChange,
                     maxParallelRestarts: d.maxParallelRestarts,
-                    drift: drift[app.name] ?? "",
+                    repair: args.repair?.[app.name],
                     connectionId: args.connectionId,
                 },
                 { parent: this, dependsOn: this.caches.commands },

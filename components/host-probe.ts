@@ -23,6 +23,8 @@ export interface ObservedApp {
         volume_options?: string;
     }[];
     env: Record<string, string>;
+    /** Drift repairs recorded in this program's ledger on the host; null when it never converged this app. */
+    repair?: number | null;
 }
 
 export interface Observed {
@@ -35,20 +37,29 @@ export interface Observed {
  * `everyApp`, it also reads the state of every app the host lists (names
  * that are not valid Dokku 0.38 app names are listed but never read).
  */
-export function probeScript(apps: readonly string[], everyApp = false): string {
+export function probeScript(apps: readonly string[], everyApp = false, stateDir = ""): string {
     return `set -eu
+STATE=${shQuote(stateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
+nl='
+'
+
 printf '{"apps":%s,"state":{' "$(printf '%s\\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')"
 sep=''
 probe_one() {
   app=$1
-  if dokku apps:exists "$app" >/dev/null 2>&1; then
+  case "$nl$list$nl" in
+    *"$nl$app$nl"*)
     m=$(dokku storage:list "$app" --format json)
     e=$(dokku config:export --format json "$app")
-    printf '%s%s:{"exists":true,"mounts":%s,"env":%s}' "$sep" "$(printf '%s' "$app" | jq -R .)" "$m" "$e"
-  else
+    rep=null
+    if [ -n "$STATE" ] && [ -s "$STATE/apps/$app.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$app.json" 2>/dev/null || echo 0); fi
+    printf '%s%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s}' "$sep" "$(printf '%s' "$app" | jq -R .)" "$m" "$e" "$rep"
+    ;;
+    *)
     printf '%s%s:{"exists":false,"mounts":[],"env":{}}' "$sep" "$(printf '%s' "$app" | jq -R .)"
-  fi
+    ;;
+  esac
   sep=','
 }
 for app in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do
@@ -180,8 +191,9 @@ export async function probeHost(
     privateKey: string,
     apps: readonly string[],
     everyApp = false,
+    stateDir = "",
 ): Promise<Observed> {
-    const r = await runSsh(conn, privateKey, probeScript(apps, everyApp));
+    const r = await runSsh(conn, privateKey, probeScript(apps, everyApp, stateDir));
     if (r.code !== 0) {
         throw new Error(
             `dokku-shared-cache: cannot read ${conn.user}@${conn.host}:${conn.port} (ssh exit ${r.code}): ${r.stderr.trim()}`,

@@ -41,6 +41,7 @@ export async function runProgram(args: ProgramArgs) {
             key,
             explicit,
             settings.discover.enabled,
+            settings.stateDir,
         );
         const missing = explicit.filter((a) => observed!.state[a] && !observed!.state[a].exists);
         if (missing.length > 0) {
@@ -63,9 +64,24 @@ export async function runProgram(args: ProgramArgs) {
         return !bad;
     });
     const desired = buildDesiredState(settings, hostApps);
+    // Drift repair generations: an app whose host state drifted gets the next
+    // generation in its converge script, so the engine runs it (an update);
+    // the converge records the generation in its ledger, so once repaired the
+    // script text is stable again and the next run has nothing to do.
     const drift: Record<string, string> = {};
+    let repair: Record<string, number> | undefined;
     if (observed && settings.detectDrift) {
-        for (const app of desired.apps) drift[app.name] = driftOf(app, observed.state[app.name]);
+        repair = {};
+        for (const app of desired.apps) {
+            const o = observed.state[app.name];
+            drift[app.name] = driftOf(app, o);
+            repair[app.name] = (o?.repair ?? 0) + (drift[app.name] ? 1 : 0);
+            if (drift[app.name] && o?.repair != null) {
+                void pulumi.log.warn(
+                    `app ${app.name} drifted on the host (${drift[app.name]}); this run converges it again`,
+                );
+            }
+        }
     }
     let knownHostsFile: string | undefined;
     const c = settings.connection;
@@ -81,7 +97,7 @@ export async function runProgram(args: ProgramArgs) {
     const host = new DokkuSharedCache("dokku", {
         connection: remoteConnection(settings.connection, args.privateKey),
         desired,
-        drift,
+        repair,
         connectionId: connectionId(settings.connection, key),
         connectionSpec: settings.connection,
         knownHostsFile,

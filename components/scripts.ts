@@ -22,6 +22,11 @@ export interface AppScriptOptions {
     stateDir: string;
     afterChange: AfterChange;
     maxParallelRestarts: number;
+    /**
+     * Repair generation recorded in the ledger on success: the number of
+     * drift repairs so far (see program.ts). Undefined = leave it alone.
+     */
+    repair?: number;
 }
 
 /** `0755` → `755`, `1777` → `1777`: the form `stat -c %a` prints. */
@@ -156,13 +161,16 @@ for t in dokku jq flock base64; do
 done
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
-rc=0; dokku apps:exists "$APP" >/dev/null 2>&1 || rc=$?
+# storage:list doubles as the existence check: an unknown app exits 20.
+rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$STATE/apps/.$APP.err") || rc=$?
 if [ "$rc" = 20 ]; then
+  rm -f -- "$STATE/apps/.$APP.err"
 ${onMissing}
 elif [ "$rc" != 0 ]; then
-  echo "dokku-shared-cache: dokku apps:exists $APP failed with exit $rc" >&2; exit "$rc"
+  cat -- "$STATE/apps/.$APP.err" >&2; rm -f -- "$STATE/apps/.$APP.err"
+  echo "dokku-shared-cache: dokku storage:list $APP failed with exit $rc" >&2; exit "$rc"
 fi
-CUR=$(dokku storage:list "$APP" --format json)
+rm -f -- "$STATE/apps/.$APP.err"
 ENVJ=$(dokku config:export --format json "$APP")
 if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
 PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" ${shQuote(PLAN_JQ)})
@@ -178,7 +186,7 @@ save_ledger() { # $1: jq filter over {plan, led}
   LED=$(cat -- "$LEDGER")
 }
 # Record what we are about to add (and keep what we added before) before touching the app.
-save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c])), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false)}'
+save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c])), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
 CHANGES=$(plan '.changes')
 if [ "$CHANGES" != 0 ]; then
   save_ledger '$led + {pendingRestart: true}'
@@ -207,10 +215,12 @@ set --
 for k in $(plan '.unset[]'); do set -- "$@" "$k"; done
 if [ "$#" -gt 0 ]; then dokku --quiet config:unset --no-restart "$APP" "$@" >/dev/null </dev/null; fi
 # The ledger now holds exactly what we own.
-save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false)}'
+save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
 restarted=false
 if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
-  if [ "$AFTER" != none ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; then
+  # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
+  # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
+  if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
     while :; do
       i=1; got=false
       while [ "$i" -le "$SLOTS" ]; do
@@ -222,16 +232,24 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
       [ "$got" = true ] && break
       sleep 1
     done
-    if [ "$AFTER" = rebuild ]; then dokku ps:rebuild "$APP" </dev/null; else dokku ps:restart "$APP" </dev/null; fi
+    if [ "$AFTER" = rebuild ]; then
+      dokku ps:rebuild "$APP" </dev/null; restarted=true
+    else
+      out=$(dokku ps:restart "$APP" 2>&1 </dev/null)
+      case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
+    fi
     exec 9>&-
-    restarted=true
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi
 if [ ${mode === "remove" ? "true" : "false"} = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length)')" = 0 ]; then
   rm -f -- "$LEDGER"
 fi
-printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" \\
+${
+    mode === "converge" && opts.repair !== undefined
+        ? `save_ledger '$led + {repair: ${Math.trunc(opts.repair)}}'\n`
+        : ""
+}printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" \\
   '$mark + ({app: $app, changes, mounted: .mount, remounted: [.remount[].new], unmounted: .unmount, envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted} | tojson)' -r
 `;
 }

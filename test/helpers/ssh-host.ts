@@ -28,7 +28,11 @@ export class SshHost extends LocalHost {
     private proc?: ChildProcess;
     private readonly dir: string;
 
-    constructor(version: "0.37" | "0.38" = "0.38") {
+    /** `extraEnv` reaches every session (sshd SetEnv), e.g. the double's cost knobs. */
+    constructor(
+        version: "0.37" | "0.38" = "0.38",
+        private readonly extraEnv: Record<string, string> = {},
+    ) {
         super(version);
         this.dir = path.join(this.root, "sshd");
     }
@@ -55,7 +59,14 @@ export class SshHost extends LocalHost {
             "KbdInteractiveAuthentication no",
             "StrictModes no",
             "UsePAM no",
-            `SetEnv PATH=${DOUBLE_DIR}:${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin DOKKU_DOUBLE_ROOT=${env.DOKKU_DOUBLE_ROOT} DOKKU_DOUBLE_VERSION=${env.DOKKU_DOUBLE_VERSION} DOKKU_DOUBLE_NODE=${process.execPath}`,
+            `SetEnv PATH=${DOUBLE_DIR}:${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin DOKKU_DOUBLE_ROOT=${env.DOKKU_DOUBLE_ROOT} DOKKU_DOUBLE_VERSION=${env.DOKKU_DOUBLE_VERSION} DOKKU_DOUBLE_NODE=${process.execPath}${Object.entries(
+                this.extraEnv,
+            )
+                .map(([k, v]) => ` ${k}=${v}`)
+                .join("")}`,
+            // Enough for `pulumi up --parallel` sessions at once (OpenSSH's default is 10:30:100).
+            "MaxStartups 64:30:128",
+            "MaxSessions 64",
         ];
         const cfgFile = path.join(this.dir, "sshd_config");
         fs.writeFileSync(cfgFile, cfg.join("\n") + "\n");

@@ -215,11 +215,7 @@ describe("resource graph (mocks)", () => {
         const conv = recorded.find((r) => r.name === "dokku-app-api-converge")!;
         // Drift changes the script (an update), never triggers (a replacement).
         expect(conv.inputs.triggers).to.equal(undefined);
-        expect(conv.inputs.create as string).to.contain(
-            "# host drift seen at preview: mount /root/.cache/uv missing\n",
-        );
+        expect(conv.inputs.create as string).to.contain("# drift repair generation 1\n");
         expect(conv.inputs.update).to.equal(conv.inputs.create);
-        const legacy = recorded.find((r) => r.name === "dokku-app-legacy-converge")!;
-        expect(legacy.inputs.create as string).to.contain("env PIP_CACHE_DIR missing");
     });
 });
