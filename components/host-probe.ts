@@ -25,6 +25,8 @@ export interface ObservedApp {
     env: Record<string, string>;
     /** Drift repairs recorded in this program's ledger on the host; null when it never converged this app. */
     repair?: number | null;
+    /** True when mounts and env were not read (the program never converged this app). */
+    unread?: boolean;
 }
 
 export interface Observed {
@@ -50,6 +52,13 @@ probe_one() {
   app=$1
   case "$nl$list$nl" in
     *"$nl$app$nl"*)
+    if [ -n "$STATE" ] && [ ! -s "$STATE/apps/$app.json" ]; then
+      # Never converged by this program: nothing of ours can have drifted, and
+      # its converge reads the state anyway; skip the two reads.
+      printf '%s%s:{"exists":true,"mounts":[],"env":{},"repair":null,"unread":true}' "$sep" "$(printf '%s' "$app" | jq -R .)"
+      sep=','
+      return 0
+    fi
     m=$(dokku storage:list "$app" --format json)
     e=$(dokku config:export --format json "$app")
     rep=null

@@ -10,6 +10,10 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { rawFromConfig, validateSettings } from "../../components/config";
+
+const FAKE_KEY =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAbm90YXJlYWxrZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
 
 const REPO = path.resolve(__dirname, "../..");
 const BIN = path.join(
@@ -45,10 +49,9 @@ describe("stack files and the real Pulumi CLI keep the key secret", function () 
         ).to.equal(true);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-cli-"));
         fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-        fs.copyFileSync(
-            path.join(REPO, "Pulumi.example.yaml"),
-            path.join(dir, "Pulumi.example.yaml"),
-        );
+        for (const f of ["Pulumi.example.yaml", "Pulumi.prod.yaml"]) {
+            fs.copyFileSync(path.join(REPO, f), path.join(dir, f));
+        }
         env = {
             ...process.env,
             PULUMI_HOME: path.join(dir, ".pulumi-home"),
@@ -105,5 +108,24 @@ describe("stack files and the real Pulumi CLI keep the key secret", function () 
         // and the production stack file holds no secret in clear at all
         const prod = fs.readFileSync(path.join(REPO, "Pulumi.prod.yaml"), "utf8");
         expect(prod).not.to.match(/PRIVATE KEY|BEGIN OPENSSH/);
+    });
+
+    it("the committed stacks (example, prod) pass validation as the CLI reads them", () => {
+        pulumi(["stack", "init", "prod", "--non-interactive"]);
+        for (const stack of ["example", "prod"]) {
+            const cfg = JSON.parse(
+                pulumi(["config", "--json", "--show-secrets", "-s", stack]),
+            ) as Record<string, { value?: string; objectValue?: unknown }>;
+            const get = (k: string) => {
+                const e = cfg[`dokku-shared-cache:${k}`];
+                return e ? (e.value ?? JSON.stringify(e.objectValue)) : undefined;
+            };
+            const s = validateSettings({
+                ...rawFromConfig(get),
+                privateKey: get("privateKey") ?? FAKE_KEY,
+            });
+            expect(s.apps.length, stack).to.be.greaterThan(2);
+            expect(s.buildCache?.schedule, stack).to.equal("daily");
+        }
     });
 });
