@@ -223,8 +223,13 @@ async function main(): Promise<number> {
         const b1 = get(50, "baseline", "first converge");
         const inv = (r: Row) => r.reads + r.writes + r.restarts + r.rebuilds;
         check(
-            inv(p1) <= 0.4 * inv(b1) && p1.wall <= 0.25 * b1.wall,
-            `first converge at 50 apps: ${inv(p1)} dokku invocations = ${((100 * inv(p1)) / inv(b1)).toFixed(0)}% of ${inv(b1)} (≤ 40%), wall ${((100 * p1.wall) / b1.wall).toFixed(1)}% (≤ 25%)`,
+            p1.wall <= 0.25 * b1.wall,
+            `first converge at 50 apps: wall ${p1.wall.toFixed(2)} s = ${((100 * p1.wall) / b1.wall).toFixed(1)}% of the baseline's ${b1.wall.toFixed(2)} s (≤ 25%)`,
+        );
+        check(
+            inv(p1) <= 0.4 * inv(b1),
+            `first converge at 50 apps: ${inv(p1)} dokku invocations = ${((100 * inv(p1)) / inv(b1)).toFixed(0)}% of the baseline's ${inv(b1)} (≤ 40%); ` +
+                `the floor for 5 caches is 5 storage:mount + 1 config:set + 1 restart per app, against the baseline's 7 per app`,
         );
     }
     const big = Math.max(...ns);

@@ -286,7 +286,11 @@ ${t.cron} root flock -n ${shQuote(o.stateDir + "/prune.lock")} ${shQuote(bin)} >
 changed=false
 ${WRITE_IF_CHANGED_SH}
 dsc_put ${shQuote(bin)} 0755 ${shQuote(script.trimEnd())}
-if [ -d ${shQuote(o.paths.systemdRunDir)} ] && command -v systemctl >/dev/null 2>&1; then
+if [ ${shQuote(spec.schedule)} = off ]; then
+  # Only the script (for a one-off prune); no timer or cron entry.
+  scheduler=none
+  ${unscheduleSh(o).split("\n").join("\n  ")}
+elif [ -d ${shQuote(o.paths.systemdRunDir)} ] && command -v systemctl >/dev/null 2>&1; then
   scheduler=systemd
   dsc_put ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} 0644 ${shQuote(service)}
   dsc_put ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} 0644 ${shQuote(timer)}
@@ -304,20 +308,25 @@ printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s}\\n' ${shQ
 `;
 }
 
-/** Removes the schedule and the prune script (`pulumi destroy`, or `schedule: off`). */
-export function scheduleRemoveScript(o: BuildCacheScriptOptions): string {
+/** Shell that removes our systemd timer/service and cron entry if present; sets `changed=true` when it did. */
+function unscheduleSh(o: BuildCacheScriptOptions): string {
     const unitDir = o.paths.systemdUnitDir;
-    return `set -eu
-removed=false
-if [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ] || [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} ]; then
+    return `if [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ] || [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} ]; then
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now ${UNIT_NAME}.timer 2>/dev/null || true; fi
   rm -f -- ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ${shQuote(`${unitDir}/${UNIT_NAME}.service`)}
   if command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload 2>/dev/null || true; fi
-  removed=true
+  changed=true
 fi
-if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; removed=true; fi
+if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; changed=true; fi`;
+}
+
+/** Removes the schedule and the prune script (`pulumi destroy`, or the build cache leaving the config). */
+export function scheduleRemoveScript(o: BuildCacheScriptOptions): string {
+    return `set -eu
+changed=false
+${unscheduleSh(o)}
 rm -f -- ${shQuote(pruneScriptPath(o.stateDir))}
-printf '%s{"removed":%s}\\n' ${shQuote(RESULT_MARKER)} "$removed"
+printf '%s{"removed":%s}\\n' ${shQuote(RESULT_MARKER)} "$changed"
 `;
 }
 

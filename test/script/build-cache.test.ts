@@ -165,6 +165,20 @@ describe("build cache scripts (docker double)", () => {
         expectNothingForbidden(h);
     });
 
+    it("schedule off installs only the prune script and removes an existing cron entry", () => {
+        const o = opts(h);
+        h.sh(scheduleInstallScript(SPEC, o));
+        const cron = path.join(o.paths.cronDir, "dokku-shared-cache-prune");
+        expect(fs.existsSync(cron)).to.equal(true);
+        const r = h.sh(scheduleInstallScript({ ...SPEC, schedule: "off" }, o));
+        expect(r.code, r.stderr).to.equal(0);
+        expect(parseResults(r.stdout)[0]).to.include({ scheduler: "none", changed: true });
+        expect(fs.existsSync(cron)).to.equal(false);
+        expect(fs.existsSync(path.join(h.stateDir, "bin/dokku-shared-cache-prune"))).to.equal(true);
+        const again = h.sh(scheduleInstallScript({ ...SPEC, schedule: "off" }, o));
+        expect(parseResults(again.stdout)[0]).to.include({ changed: false });
+    });
+
     it("installs a systemd timer where systemd runs, enables it once, and removes it", () => {
         const o = opts(h);
         fs.mkdirSync(o.paths.systemdRunDir, { recursive: true });
