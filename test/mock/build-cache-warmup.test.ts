@@ -144,4 +144,36 @@ describe("build cache, warm-up and cache groups (mocks)", () => {
         ]);
         expect(await unwrap(out.summary)).to.contain("sandbox [group untrusted]: pip (ro)");
     });
+
+    it("parents the build cache and the warm-up under the host component, named from it", async () => {
+        const { DokkuSharedCache } = await import("../../components/dokku-shared-cache");
+        const { validateSettings } = await import("../../components/config");
+        const { buildDesiredState } = await import("../../components/model");
+        const { remoteConnection } = await import("../../components/connection");
+        const s = validateSettings(
+            validRaw({
+                buildCache: { pruneNow: true, gc: true },
+                warmup: { playwright: { image: IMAGE } },
+                privateKey: KEY,
+            }),
+        );
+        const host = new DokkuSharedCache("h", {
+            connection: remoteConnection(s.connection, pulumi.secret(KEY)),
+            desired: buildDesiredState(s),
+            connectionId: "test",
+            connectionSpec: s.connection,
+        });
+        for (const [child, type] of [
+            [host.buildCache!, "BuildCache"],
+            [host.warmup!, "CacheWarmup"],
+        ] as const) {
+            const urn = await unwrap(child.urn);
+            expect(urn.split("::")[2]).to.equal(
+                `dokku-shared-cache:index:DokkuSharedCache$dokku-shared-cache:index:${type}`,
+            );
+            expect(urn.split("::").pop()!.startsWith("h-")).to.equal(true);
+        }
+        const names = recorded.map((r) => r.name).filter((n) => n !== "h");
+        expect(names.filter((n) => !n.startsWith("h-"))).to.deep.equal([]);
+    });
 });
