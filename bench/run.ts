@@ -57,7 +57,7 @@ function measure(
     const log = h.log();
     const touched = new Set(
         log
-            .filter((i) => i.cmd !== "apps:list" && i.cmd !== "--quiet")
+            .filter((i) => i.cmd !== "apps:list")
             .map((i) => i.args.find((a) => /^app\d{3}$/.test(a)))
             .filter(Boolean),
     );

@@ -8,15 +8,14 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BuildCacheScriptOptions,
-    DEFAULT_HOST_PATHS,
-    HostPaths,
     daemonGcRemoveScript,
     daemonGcScript,
+    parsePruneOutput,
     pruneNowScript,
     scheduleInstallScript,
     scheduleRemoveScript,
 } from "./build-cache";
-import { BuildCacheSpec } from "./config";
+import { BuildCacheSpec, DEFAULT_HOST_PATHS, HostPathsSpec } from "./config";
 import { convergeCommand } from "./converge-command";
 import { RemoteConnection } from "./connection";
 import { parseResults } from "./scripts";
@@ -32,7 +31,7 @@ export interface BuildCacheArgs {
     /** Where the prune script and ledgers live, e.g. `/var/lib/dokku-shared-cache`. */
     stateDir: string;
     /** Host paths (daemon.json, systemd, cron); default {@link DEFAULT_HOST_PATHS}. */
-    paths?: HostPaths;
+    paths?: HostPathsSpec;
     /** Identity of the SSH connection (`connectionId`), for generations. */
     connectionId: string;
 }
@@ -42,6 +41,8 @@ export class BuildCache extends pulumi.ComponentResource {
     public readonly schedule: pulumi.Output<Record<string, unknown> | undefined>;
     /** Whether daemon.json changed and Docker needs a restart for the GC policy to apply. */
     public readonly gc: pulumi.Output<Record<string, unknown> | undefined>;
+    /** The one-off prune: build cache size before/after and bytes reclaimed; unknown during preview. */
+    public readonly pruned: pulumi.Output<Record<string, unknown> | undefined>;
 
     constructor(name: string, args: BuildCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super(BUILD_CACHE_TYPE, name, {}, opts);
@@ -68,7 +69,7 @@ export class BuildCache extends pulumi.ComponentResource {
         this.schedule = installed ? installed.stdout.apply(first) : pulumi.output(undefined);
         if (args.spec.pruneNow !== undefined && installed) {
             // Runs on create only; a new pruneNow token replaces it, so it runs again.
-            new command.remote.Command(
+            const now = new command.remote.Command(
                 `${name}-prune-now`,
                 {
                     connection: args.connection,
@@ -78,6 +79,12 @@ export class BuildCache extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [installed] },
             );
+            this.pruned = now.stdout.apply((s) => {
+                const sizes = s ? parseResults(s).pop() : undefined;
+                return sizes && { ...sizes, reclaimedBytes: parsePruneOutput(s) ?? null };
+            });
+        } else {
+            this.pruned = pulumi.output(undefined);
         }
         if (args.spec.gc) {
             const gc = convergeCommand(
@@ -96,6 +103,6 @@ export class BuildCache extends pulumi.ComponentResource {
         } else {
             this.gc = pulumi.output(undefined);
         }
-        this.registerOutputs({ schedule: this.schedule, gc: this.gc });
+        this.registerOutputs({ schedule: this.schedule, gc: this.gc, pruned: this.pruned });
     }
 }

@@ -7,13 +7,9 @@
  * here deletes files under /var/lib/docker, stops a container or restarts
  * Docker. See ../shared/dokku-contract.md §7.
  */
-import { BuildCacheSpec, DEFAULT_HOST_PATHS, GcSpec, HostPathsSpec } from "./config";
+import { BuildCacheSpec, GcSpec, HostPathsSpec } from "./config";
 import { RESULT_MARKER } from "./scripts";
 import { shJoin, shQuote } from "./shell";
-
-/** Where things live on the host (stack config `hostPaths`). */
-export type HostPaths = HostPathsSpec;
-export { DEFAULT_HOST_PATHS };
 
 export const UNIT_NAME = "dokku-shared-cache-prune";
 
@@ -106,12 +102,15 @@ export function parseDockerSize(s: string): number | undefined {
     return Math.round(Number(m[1]) * UNITS[m[2]]);
 }
 
-/** Bytes reclaimed according to prune output (buildx `Total:\t…` or legacy `Total reclaimed space: …`). */
+/**
+ * Bytes reclaimed according to prune output, summed over every prune in it
+ * (buildx `Total:\t…` or legacy `Total reclaimed space: …`); 0 for no
+ * output, undefined when there is output but no total.
+ */
 export function parsePruneOutput(out: string): number | undefined {
-    const legacy = /^Total reclaimed space:\s*(\S+)\s*$/m.exec(out);
-    const buildx = /^Total:\s*(\S+)\s*$/m.exec(out);
-    const m = legacy ?? buildx;
-    return m ? parseDockerSize(m[1]) : out.trim() === "" ? 0 : undefined;
+    const totals = [...out.matchAll(/^Total(?: reclaimed space)?:\s*(\S+)\s*$/gm)];
+    if (totals.length === 0) return out.trim() === "" ? 0 : undefined;
+    return totals.reduce((sum, m) => sum + (parseDockerSize(m[1]) ?? 0), 0);
 }
 
 /** Builder GC policy for daemon.json, in the keys this engine major understands. */
@@ -233,7 +232,7 @@ export function scheduleTimes(schedule: BuildCacheSpec["schedule"]): {
 
 export interface BuildCacheScriptOptions {
     stateDir: string;
-    paths: HostPaths;
+    paths: HostPathsSpec;
 }
 
 function pruneScriptPath(stateDir: string): string {

@@ -223,6 +223,24 @@ export function parseConfigValue(s: string | undefined): unknown {
     }
 }
 
+/** One entry of `pulumi config --json [--show-secrets]`. */
+export interface ConfigJsonEntry {
+    value?: string;
+    objectValue?: unknown;
+    secret: boolean;
+}
+
+/** Reads `pulumi config --json` output by key without the namespace (`connection`, `privateKey`, …). */
+export function configGetter(
+    cfg: Record<string, ConfigJsonEntry>,
+): (key: string) => string | undefined {
+    return (k) => {
+        const e = cfg[`${CONFIG_NAMESPACE}:${k}`];
+        if (!e) return undefined;
+        return e.value ?? (e.objectValue !== undefined ? JSON.stringify(e.objectValue) : undefined);
+    };
+}
+
 /** Raw settings from a config map (`key` → string value, without the namespace). */
 export function rawFromConfig(get: (key: string) => string | undefined): RawSettings {
     const raw: Record<string, unknown> = {};

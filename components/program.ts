@@ -108,7 +108,11 @@ export async function runProgram(args: ProgramArgs) {
         apps: host.appSummary,
         drift: pulumi.output(Object.fromEntries(Object.entries(drift).filter(([, v]) => v !== ""))),
         buildCache: host.buildCache
-            ? pulumi.all({ schedule: host.buildCache.schedule, gc: host.buildCache.gc })
+            ? pulumi.all({
+                  schedule: host.buildCache.schedule,
+                  gc: host.buildCache.gc,
+                  pruned: host.buildCache.pruned,
+              })
             : pulumi.output(undefined),
         lastRuns: pulumi.all(
             Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun])),

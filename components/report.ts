@@ -8,6 +8,7 @@
 import {
     PruneVariant,
     UNIT_NAME,
+    parseBuildxVersion,
     parseDockerSize,
     parseVersion,
     pruneVariant,
@@ -25,6 +26,7 @@ export interface HostFacts {
     >;
     docker: {
         engine: string;
+        /** The first line of `docker buildx version`, "" without buildx. */
         buildx: string;
         rootDir: string;
         /** `docker system df --format '{{json .}}'` rows, or null when Docker did not answer. */
@@ -55,7 +57,7 @@ while [ $# -ge 2 ]; do
   sep=','
 done
 engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
-bx=$(docker buildx version 2>/dev/null | awk '/buildx/ {print $2; exit}') || bx=""
+bx=$(docker buildx version 2>/dev/null | head -n 1) || bx=""
 root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || root=""
 df=$(docker system df --format '{{json .}}' 2>/dev/null | jq -sc .) || df=null
 [ -n "$df" ] || df=null
@@ -208,6 +210,7 @@ export function buildReport(
         problems.push("build cache: daemon.json has no builder.gc (want one)");
     }
     const managed = new Set(d.apps.map((a) => a.name));
+    const buildx = parseBuildxVersion(facts.docker.buildx) ?? "";
     return {
         host,
         inSync: problems.length === 0,
@@ -216,9 +219,9 @@ export function buildReport(
         caches,
         buildCache: {
             engine: facts.docker.engine,
-            buildx: facts.docker.buildx,
+            buildx,
             variant: facts.docker.engine
-                ? pruneVariant(facts.docker.engine, facts.docker.buildx || undefined)
+                ? pruneVariant(facts.docker.engine, buildx || undefined)
                 : null,
             sizeBytes: row ? (parseDockerSize(row.Size) ?? null) : null,
             reclaimableBytes: row ? (parseDockerSize(row.Reclaimable.split(" ")[0]) ?? null) : null,

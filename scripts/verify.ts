@@ -8,22 +8,21 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import { CONFIG_NAMESPACE, rawFromConfig } from "../components/config";
+import {
+    CONFIG_NAMESPACE,
+    ConfigJsonEntry,
+    configGetter,
+    rawFromConfig,
+} from "../components/config";
 import { formatReport } from "../components/report";
 import { verifyHost } from "../components/verify";
 
-interface ConfigEntry {
-    value?: string;
-    objectValue?: unknown;
-    secret: boolean;
-}
-
-function readConfig(args: string[]): Record<string, ConfigEntry> {
+function readConfig(args: string[]): Record<string, ConfigJsonEntry> {
     const file = args[args.indexOf("--config-file") + 1];
     if (args.includes("--config-file")) {
         return JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8")) as Record<
             string,
-            ConfigEntry
+            ConfigJsonEntry
         >;
     }
     const stack = args.includes("--stack") ? args[args.indexOf("--stack") + 1] : undefined;
@@ -32,17 +31,13 @@ function readConfig(args: string[]): Record<string, ConfigEntry> {
         ["config", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])],
         { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
     );
-    return JSON.parse(out) as Record<string, ConfigEntry>;
+    return JSON.parse(out) as Record<string, ConfigJsonEntry>;
 }
 
 async function main(): Promise<number> {
     const args = process.argv.slice(2);
     const cfg = readConfig(args);
-    const get = (k: string): string | undefined => {
-        const e = cfg[`${CONFIG_NAMESPACE}:${k}`];
-        if (!e) return undefined;
-        return e.value ?? (e.objectValue !== undefined ? JSON.stringify(e.objectValue) : undefined);
-    };
+    const get = configGetter(cfg);
     const key = get("privateKey");
     if (!key) throw new Error(`${CONFIG_NAMESPACE}:privateKey is not set in the stack`);
     const report = await verifyHost(rawFromConfig(get), key);

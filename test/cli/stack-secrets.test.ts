@@ -10,7 +10,12 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { rawFromConfig, validateSettings } from "../../components/config";
+import {
+    ConfigJsonEntry,
+    configGetter,
+    rawFromConfig,
+    validateSettings,
+} from "../../components/config";
 
 const FAKE_KEY =
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAbm90YXJlYWxrZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -115,11 +120,8 @@ describe("stack files and the real Pulumi CLI keep the key secret", function () 
         for (const stack of ["example", "prod"]) {
             const cfg = JSON.parse(
                 pulumi(["config", "--json", "--show-secrets", "-s", stack]),
-            ) as Record<string, { value?: string; objectValue?: unknown }>;
-            const get = (k: string) => {
-                const e = cfg[`dokku-shared-cache:${k}`];
-                return e ? (e.value ?? JSON.stringify(e.objectValue)) : undefined;
-            };
+            ) as Record<string, ConfigJsonEntry>;
+            const get = configGetter(cfg);
             const s = validateSettings({
                 ...rawFromConfig(get),
                 privateKey: get("privateKey") ?? FAKE_KEY,

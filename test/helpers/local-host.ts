@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { HostPathsSpec } from "../../components/config";
 
 export const DOUBLE_DIR = path.resolve(__dirname, "..", "double");
 
@@ -94,12 +95,7 @@ export class LocalHost {
         return this.log().filter((i) => i.kind === "restart" || i.kind === "rebuild");
     }
     /** daemon.json, systemd and cron paths inside this host's root. */
-    hostPaths(): {
-        daemonJson: string;
-        systemdUnitDir: string;
-        systemdRunDir: string;
-        cronDir: string;
-    } {
+    hostPaths(): HostPathsSpec {
         return {
             daemonJson: path.join(this.root, "etc/docker/daemon.json"),
             systemdUnitDir: path.join(this.root, "etc/systemd/system"),

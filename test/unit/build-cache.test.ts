@@ -101,6 +101,8 @@ describe("build cache: parsing Docker output", () => {
         ).to.equal(3_500_000_000);
         expect(parsePruneOutput("Total reclaimed space: 0B\n")).to.equal(0);
         expect(parsePruneOutput("")).to.equal(0);
+        // the one-off prune prints both passes: they add up
+        expect(parsePruneOutput("Total:\t1GB\nDSC_RESULT {}\nTotal:\t500MB\n")).to.equal(1.5e9);
         expect(parsePruneOutput("something else")).to.equal(undefined);
     });
 });

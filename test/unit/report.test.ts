@@ -22,7 +22,7 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
         caches,
         docker: {
             engine: "28.2.2",
-            buildx: "v0.23.0",
+            buildx: "github.com/docker/buildx v0.23.0 1d8dde89",
             rootDir: "/var/lib/docker",
             df: [
                 { Type: "Images", Size: "16.43MB", Reclaimable: "11.63MB (70%)", TotalCount: "5" },
