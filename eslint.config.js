@@ -9,7 +9,7 @@ module.exports = tseslint.config(
             "bin/**",
             ".pulumi-home/**",
             "eslint.config.js",
-            "test/double/**",
+            "testkit/double/**",
         ],
     },
     ...tseslint.configs.recommended,

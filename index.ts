@@ -1,12 +1,13 @@
-// dokku-shared-cache: reads the stack config and instantiates the program.
+// dokku-shared-cache: reads the stack config and runs the program (program.ts).
 import * as pulumi from "@pulumi/pulumi";
-import { rawFromConfig } from "./components/config";
-import { runProgram } from "./components/program";
+import { namespaceValues, rawFromValues } from "./config/raw";
+import { runProgram } from "./program";
 
 const config = new pulumi.Config();
 
 export = async () =>
     runProgram({
-        raw: rawFromConfig((k) => config.get(k)),
+        // Every key of the namespace (pulumi.Config cannot list them), so a typo is an error.
+        raw: rawFromValues(namespaceValues(pulumi.runtime.allConfig())),
         privateKey: config.requireSecret("privateKey"),
     });

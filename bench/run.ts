@@ -14,11 +14,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RawSettings } from "../components/config";
-import { runSsh } from "../components/host-probe";
-import { hostRaw } from "../test/helpers/apply";
-import { SshHost } from "../test/helpers/ssh-host";
-import { EngineEmulator } from "../test/helpers/engine";
+import { RawSettings } from "../config";
+import { runSsh } from "../io/ssh";
+import { hostRaw } from "../testkit/apply";
+import { SshHost } from "../testkit/ssh-host";
+import { EngineEmulator } from "../testkit/engine";
 
 const REAL = { callMs: 300, restartMs: 3000, rebuildMs: 30000 };
 const ALL = ["pip", "uv", "npm", "ms-playwright", "rust"];

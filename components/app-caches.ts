@@ -4,22 +4,18 @@
  * writes only the difference, then restarts the app only if it changed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AfterChange } from "./config";
-import { RemoteConnection } from "./connection";
-import { AppDesired, mountArg } from "./model";
-import { convergeCommand } from "./converge-command";
-import { appScript, parseResults } from "./scripts";
+import { AfterChange } from "../config/types";
+import { appScript } from "../host/app-converge";
+import { parseResults } from "../host/result";
+import { AppDesired, mountArg } from "../model/desired-state";
+import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token: renaming it would replace every app's resources. */
 export const APP_CACHES_TYPE = "dokku-shared-cache:index:AppCaches";
 
-export interface AppCachesArgs {
-    /** SSH connection to the Dokku host (private key as a secret). */
-    connection: RemoteConnection;
+export interface AppCachesArgs extends HostCommandArgs {
     /** The app's desired mounts and env (from `buildDesiredState`). */
     app: AppDesired;
-    /** Where the host-side ledger of what this program added lives. Default `/var/lib/dokku-shared-cache`. */
-    stateDir: string;
     /** `restart` (default), `rebuild` or `none`, applied only when the app changed and is deployed. */
     afterChange: AfterChange;
     /** Host-wide bound on concurrent restarts/rebuilds. Default 2. */
@@ -32,8 +28,6 @@ export interface AppCachesArgs {
      * replace) and re-runs the converge, which records it on the host.
      */
     repair?: number;
-    /** Identity of the SSH connection (`connectionId`), for generations. */
-    connectionId: string;
 }
 
 export class AppCaches extends pulumi.ComponentResource {
@@ -59,10 +53,8 @@ export class AppCaches extends pulumi.ComponentResource {
         const cmd = convergeCommand(
             `${name}-converge`,
             {
-                connection: args.connection,
+                ...hostArgs(args),
                 id: `app-${args.app.name}`,
-                stateDir: args.stateDir,
-                connectionId: args.connectionId,
                 converge:
                     (repair !== undefined ? `# drift repair generation ${repair}\n` : "") +
                     appScript(args.app, { ...scriptOpts, repair }, "converge"),

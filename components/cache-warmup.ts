@@ -8,8 +8,9 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionSpec } from "./config";
-import { CacheDir } from "./model";
+import { ConnectionSpec } from "../config/types";
+import { warmupCommand } from "../host/warmup";
+import { CacheDir } from "../model/desired-state";
 
 /** Stable type token. */
 export const CACHE_WARMUP_TYPE = "dokku-shared-cache:index:CacheWarmup";
@@ -48,15 +49,6 @@ export function dockerSshOpts(
     }
     if (args.identityFile) o.push("-o", "IdentitiesOnly=yes", "-i", args.identityFile);
     return o;
-}
-
-/** The one-shot copy: browsers from the image into the cache, then the cache's owner. */
-export function warmupCommand(dir: Pick<CacheDir, "owner">): string[] {
-    return [
-        "sh",
-        "-c",
-        `set -eu; cp -a /ms-playwright/. /cache/; chown -R ${dir.owner} /cache; du -sh /cache`,
-    ];
 }
 
 export class CacheWarmup extends pulumi.ComponentResource {

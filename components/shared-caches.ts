@@ -5,25 +5,18 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { RemoteConnection } from "./connection";
-import { convergeCommand } from "./converge-command";
-import { CacheDir } from "./model";
-import { cacheDirCreateScript, cacheDirDeleteScript } from "./scripts";
+import { cacheDirCreateScript, cacheDirDeleteScript } from "../host/cache-dirs";
+import { CacheDir } from "../model/desired-state";
+import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token: renaming it would replace every cache directory resource. */
 export const SHARED_CACHES_TYPE = "dokku-shared-cache:index:SharedCaches";
 
-export interface SharedCachesArgs {
-    /** SSH connection to the Dokku host (private key as a secret). */
-    connection: RemoteConnection;
+export interface SharedCachesArgs extends HostCommandArgs {
     /** Directories to create, e.g. `{ name: "pip", hostPath: "/var/lib/dokku/data/shared/pip", owner: "0:0", mode: "0755" }`. */
     dirs: CacheDir[];
     /** Delete a directory's data when its cache leaves the config. Default false. */
     purgeRemovedCaches: boolean;
-    /** Where generations are recorded on the host, e.g. `/var/lib/dokku-shared-cache`. */
-    stateDir: string;
-    /** Identity of the SSH connection (`connectionId`), for generations. */
-    connectionId: string;
 }
 
 export class SharedCaches extends pulumi.ComponentResource {
@@ -38,10 +31,8 @@ export class SharedCaches extends pulumi.ComponentResource {
             convergeCommand(
                 `${name}-${dir.name}`,
                 {
-                    connection: args.connection,
+                    ...hostArgs(args),
                     id: `dir-${dir.name}`,
-                    stateDir: args.stateDir,
-                    connectionId: args.connectionId,
                     converge: cacheDirCreateScript(dir),
                     remove: cacheDirDeleteScript(dir, args.purgeRemovedCaches),
                 },

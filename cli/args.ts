@@ -1,0 +1,38 @@
+/**
+ * Command-line options shared by the user's commands: which stack's config
+ * to read, and --help.
+ */
+import { parseArgs } from "util";
+import { ConfigSource } from "../io/pulumi-config";
+
+/** Parses `argv` with the shared options plus the command's own flags; unknown options are errors. */
+export function parseCommandLine<F extends string>(
+    argv: string[],
+    flags: readonly F[],
+): ConfigSource & { help: boolean; flags: Record<F, boolean> } {
+    const { values } = parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+            stack: { type: "string", short: "s" },
+            "config-file": { type: "string" },
+            help: { type: "boolean", short: "h" },
+            ...Object.fromEntries(flags.map((f) => [f, { type: "boolean" as const }])),
+        },
+    });
+    const v = values as Record<string, string | boolean | undefined>;
+    return {
+        stack: v.stack as string | undefined,
+        configFile: v["config-file"] as string | undefined,
+        help: v.help === true,
+        flags: Object.fromEntries(flags.map((f) => [f, v[f] === true])) as Record<F, boolean>,
+    };
+}
+
+export const CONFIG_SOURCE_HELP = `  -s, --stack NAME        the stack whose config to read, through the Pulumi CLI
+                          (pulumi config --json --show-secrets -s NAME: Pulumi decrypts the
+                          secret with its passphrase or secrets provider); default the
+                          selected stack
+  --config-file FILE      read that JSON from FILE instead (- = stdin)
+  -h, --help              this text`;

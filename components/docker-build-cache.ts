@@ -1,0 +1,97 @@
+/**
+ * BuildCache: keeps Docker's build cache bounded through the Docker daemon.
+ * Children: the scheduled prune (script + systemd timer or cron entry), an
+ * optional one-off prune, and an optional builder GC policy in daemon.json.
+ * Destroy removes the schedule and puts back the previous builder GC.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BuildCacheScriptOptions,
+    daemonGcRemoveScript,
+    daemonGcScript,
+    parsePruneOutput,
+    pruneNowScript,
+    scheduleInstallScript,
+    scheduleRemoveScript,
+} from "../host/build-cache";
+import { BuildCacheSpec, HostPathsSpec } from "../config/types";
+import { parseResults } from "../host/result";
+import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
+
+/** Stable type token. */
+export const BUILD_CACHE_TYPE = "dokku-shared-cache:index:BuildCache";
+
+export interface BuildCacheArgs extends HostCommandArgs {
+    /** Schedule, age filter, size bound, one-off prune, GC policy (validated). */
+    spec: BuildCacheSpec;
+    /** Host paths (daemon.json, systemd, cron), as validated (config/ applies their defaults). */
+    paths: HostPathsSpec;
+}
+
+export class BuildCache extends pulumi.ComponentResource {
+    /** Scheduler (`systemd`/`cron`) and prune variant found on the host; unknown during preview. */
+    public readonly schedule: pulumi.Output<Record<string, unknown> | undefined>;
+    /** Whether daemon.json changed and Docker needs a restart for the GC policy to apply. */
+    public readonly gc: pulumi.Output<Record<string, unknown> | undefined>;
+    /** The one-off prune: build cache size before/after and bytes reclaimed; unknown during preview. */
+    public readonly pruned: pulumi.Output<Record<string, unknown> | undefined>;
+
+    constructor(name: string, args: BuildCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(BUILD_CACHE_TYPE, name, {}, opts);
+        const o: BuildCacheScriptOptions = {
+            stateDir: args.stateDir,
+            paths: args.paths,
+        };
+        const first = (s: string) => (s ? parseResults(s)[0] : undefined);
+        let installed: command.remote.Command | undefined;
+        if (args.spec.schedule !== "off" || args.spec.pruneNow !== undefined) {
+            installed = convergeCommand(
+                `${name}-schedule`,
+                {
+                    ...hostArgs(args),
+                    id: "build-cache-schedule",
+                    converge: scheduleInstallScript(args.spec, o),
+                    remove: scheduleRemoveScript(o),
+                },
+                { parent: this },
+            );
+        }
+        this.schedule = installed ? installed.stdout.apply(first) : pulumi.output(undefined);
+        if (args.spec.pruneNow !== undefined && installed) {
+            // Runs on create only; a new pruneNow token replaces it, so it runs again.
+            const now = new command.remote.Command(
+                `${name}-prune-now`,
+                {
+                    connection: args.connection,
+                    create: pruneNowScript(o),
+                    triggers: [args.spec.pruneNow],
+                    addPreviousOutputInEnv: false,
+                },
+                { parent: this, dependsOn: [installed] },
+            );
+            this.pruned = now.stdout.apply((s) => {
+                const sizes = s ? parseResults(s).pop() : undefined;
+                return sizes && { ...sizes, reclaimedBytes: parsePruneOutput(s) ?? null };
+            });
+        } else {
+            this.pruned = pulumi.output(undefined);
+        }
+        if (args.spec.gc) {
+            const gc = convergeCommand(
+                `${name}-daemon-gc`,
+                {
+                    ...hostArgs(args),
+                    id: "build-cache-daemon-gc",
+                    converge: daemonGcScript(args.spec.gc, o),
+                    remove: daemonGcRemoveScript(o),
+                },
+                { parent: this },
+            );
+            this.gc = gc.stdout.apply(first);
+        } else {
+            this.gc = pulumi.output(undefined);
+        }
+        this.registerOutputs({ schedule: this.schedule, gc: this.gc, pruned: this.pruned });
+    }
+}

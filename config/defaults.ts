@@ -1,0 +1,96 @@
+/**
+ * Every default of the stack configuration, in one place: the cache
+ * catalogue (the five caches of the user's migration note) and the rest.
+ */
+import {
+    AfterChange,
+    BuildCacheSpec,
+    CacheSpec,
+    ConnectionSpec,
+    GcSpec,
+    HostPathsSpec,
+} from "./types";
+
+/** The built-in caches: a stack's `caches` defaults to all of them; `name: true` takes one. */
+export const DEFAULT_CACHES: Readonly<Record<string, Omit<CacheSpec, "name">>> = {
+    pip: {
+        dir: "pip",
+        containerPath: "/root/.cache/pip",
+        env: { PIP_CACHE_DIR: "/root/.cache/pip" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    uv: {
+        dir: "uv",
+        containerPath: "/root/.cache/uv",
+        env: { UV_CACHE_DIR: "/root/.cache/uv" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    npm: {
+        dir: "npm",
+        containerPath: "/root/.cache/npm",
+        env: { NPM_CONFIG_CACHE: "/root/.cache/npm" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    "ms-playwright": {
+        dir: "ms-playwright",
+        containerPath: "/root/.cache/ms-playwright",
+        env: { PLAYWRIGHT_BROWSERS_PATH: "/root/.cache/ms-playwright" },
+        owner: "0:0",
+        mode: "0755",
+    },
+    rust: {
+        dir: "rust",
+        containerPath: "/root/.cargo",
+        env: { CARGO_HOME: "/root/.cargo" },
+        owner: "0:0",
+        mode: "0755",
+    },
+};
+
+/** Owner and mode of a cache the stack defines without them. */
+export const DEFAULT_CACHE_OWNER = "0:0";
+export const DEFAULT_CACHE_MODE = "0755";
+
+/** Directory under sharedRoot that holds the per-group cache directories. */
+export const GROUPS_DIR = "groups";
+
+export const DEFAULT_SHARED_ROOT = "/var/lib/dokku/data/shared";
+export const DEFAULT_STATE_DIR = "/var/lib/dokku-shared-cache";
+
+export const DEFAULT_CONNECTION: Omit<ConnectionSpec, "host" | "hostKey"> = {
+    port: 22,
+    user: "root",
+    dialErrorLimit: 3,
+    perDialTimeout: 10,
+};
+
+export const DEFAULT_AFTER_CHANGE: AfterChange = "restart";
+export const DEFAULT_MAX_PARALLEL_RESTARTS = 2;
+export const DEFAULT_PURGE_REMOVED_CACHES = false;
+export const DEFAULT_DETECT_DRIFT = true;
+
+export const DEFAULT_BUILD_CACHE: BuildCacheSpec = {
+    schedule: "daily",
+    olderThan: "168h",
+    maxSize: "20GB",
+};
+
+export const DEFAULT_GC: GcSpec = {
+    unusedFor: "720h",
+    reservedSpace: "10GB",
+    maxUsedSpace: "40GB",
+    minFreeSpace: "20GB",
+};
+
+/** The cache a Playwright warm-up fills unless the stack names another. */
+export const DEFAULT_WARMUP_CACHE = "ms-playwright";
+
+export const DEFAULT_HOST_PATHS: HostPathsSpec = {
+    daemonJson: "/etc/docker/daemon.json",
+    systemdUnitDir: "/etc/systemd/system",
+    systemdRunDir: "/run/systemd/system",
+    cronDir: "/etc/cron.d",
+};

@@ -1,0 +1,509 @@
+/**
+ * The schema of every stack key, with zod: shapes, types, per-value rules
+ * and defaults, each with the sentence a user sees ("must be …"; the value
+ * is appended by config/validate.ts). Rules that relate keys to each other
+ * (cache references, overlapping directories) are in config/validate.ts.
+ */
+import { z } from "zod";
+import {
+    DEFAULT_AFTER_CHANGE,
+    DEFAULT_BUILD_CACHE,
+    DEFAULT_CACHE_MODE,
+    DEFAULT_CACHE_OWNER,
+    DEFAULT_CACHES,
+    DEFAULT_CONNECTION,
+    DEFAULT_DETECT_DRIFT,
+    DEFAULT_GC,
+    DEFAULT_HOST_PATHS,
+    DEFAULT_MAX_PARALLEL_RESTARTS,
+    DEFAULT_PURGE_REMOVED_CACHES,
+    DEFAULT_SHARED_ROOT,
+    DEFAULT_STATE_DIR,
+    DEFAULT_WARMUP_CACHE,
+} from "./defaults";
+import { AfterChange, Builder } from "./types";
+
+// ---- rules (exported so tests and the docs can name them) -----------------
+
+/** Dokku 0.38's app-name rule (0.37's is looser and accepts `a;b`). */
+export const APP_NAME_RE = /^[a-z0-9][a-z0-9.-]*$/;
+export const CACHE_NAME_RE = /^[a-z0-9][a-z0-9_.-]*$/;
+/** Dokku's env key rule. */
+export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const PATH_SEGMENT_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.+@-]*$/;
+export const OWNER_RE = /^(\d{1,10}):(\d{1,10})$/;
+export const MODE_RE = /^0?[0-7]{3}$|^[0-7]{4}$/;
+export const HOST_RE =
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/;
+export const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+export const HOST_KEY_RE =
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [\x20-\x7e]*)?$/;
+export const SIZE_RE = /^[1-9][0-9]{0,5}(?:\.[0-9]{1,3})?(?:B|kB|KB|MB|GB|TB)$/;
+export const AGE_RE = /^[1-9][0-9]{0,5}[hm]$/;
+/** `registry/name[:tag][@sha256:…]`, the subset of image references we pass on. */
+export const IMAGE_RE =
+    /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const PRIVATE_KEY_RE =
+    /^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\s*$/;
+export const MAX_NAME = 63;
+export const MAX_PATH = 255;
+export const MAX_ENV_VALUE = 4096;
+export const MAX_APPS = 1000;
+export const MAX_CACHES = 64;
+export const BUILDERS = ["dockerfile", "herokuish", "pack", "unknown"] as const satisfies Builder[];
+export const AFTER_CHANGE = ["restart", "rebuild", "none"] as const satisfies AfterChange[];
+export const SCHEDULES = ["hourly", "daily", "weekly", "off"] as const;
+/** Env names Dokku keeps for itself. */
+export const RESERVED_ENV = /^DOKKU_|^GIT_REV$|^SOURCE_VERSION$/;
+/** Places a shared cache or the state dir must never live. */
+export const FORBIDDEN_ROOTS = [
+    "/var/lib/docker",
+    "/home/dokku",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+];
+
+/** True when `s` is well-formed UTF-16 (no lone surrogates), i.e. encodes to valid UTF-8. */
+export function isWellFormed(s: string): boolean {
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff) {
+            const n = s.charCodeAt(i + 1);
+            if (!(n >= 0xdc00 && n <= 0xdfff)) return false;
+            i++;
+        } else if (c >= 0xdc00 && c <= 0xdfff) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/** A value as the user wrote it, shortened, for error messages. */
+export function show(value: unknown): string {
+    let s: string;
+    try {
+        s = JSON.stringify(value) ?? String(value);
+    } catch {
+        s = String(value);
+    }
+    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+}
+
+/**
+ * Checks an absolute host or container path: `/`-separated segments of safe
+ * characters, no `.`/`..`, no empty segment, not `/` itself. Returns the
+ * reason it is bad, or undefined.
+ */
+export function checkAbsolutePath(p: unknown): string | undefined {
+    if (typeof p !== "string") return "must be a string";
+    if (p.length === 0 || p.length > MAX_PATH) return `must be 1 to ${MAX_PATH} characters`;
+    if (!p.startsWith("/")) return "must be an absolute path starting with /";
+    if (p === "/") return "must not be / itself";
+    for (const seg of p.slice(1).split("/")) {
+        if (seg === "") return "must not contain empty segments (//) or end with /";
+        if (seg === "." || seg === "..") return "must not contain . or .. segments";
+        if (!PATH_SEGMENT_RE.test(seg)) {
+            return `segment ${show(seg)} may only use letters, digits and _ . + @ - (and not start with -)`;
+        }
+    }
+    return undefined;
+}
+
+/** Checks a relative directory under the shared root (e.g. `rust` or `rust/cargo`). */
+export function checkRelativeDir(p: unknown): string | undefined {
+    if (typeof p !== "string") return "must be a string";
+    if (p.length === 0 || p.length > MAX_PATH) return `must be 1 to ${MAX_PATH} characters`;
+    if (p.startsWith("/")) return "must be relative to sharedRoot (no leading /)";
+    return checkAbsolutePath("/" + p);
+}
+
+/**
+ * Checks an env value: a string of at most 4096 characters, valid UTF-8, no
+ * NUL/CR/LF (Dokku's ENV file would rewrite them), and not an integer written
+ * in a non-canonical way (Dokku stores `007` as `7`, so it would never match).
+ */
+export function checkEnvValue(v: unknown): string | undefined {
+    if (typeof v !== "string") return "must be a string";
+    if (v.length === 0) return "must not be empty (remove the key instead)";
+    if (v.length > MAX_ENV_VALUE) return `must be at most ${MAX_ENV_VALUE} characters`;
+    if (!isWellFormed(v)) return "must be valid UTF-8 text";
+    if (/[\0\r\n]/.test(v)) return "must not contain NUL, carriage return or newline";
+    if (/^[+-]?\d+$/.test(v) && String(Number.parseInt(v, 10)) !== v) {
+        return "is an integer in non-canonical form (Dokku stores 007 as 7); write it canonically";
+    }
+    return undefined;
+}
+
+/** Dokku 0.38's app name rule; the reason a name is bad, or undefined. */
+export function checkAppName(name: unknown): string | undefined {
+    if (typeof name !== "string") return "must be a string";
+    if (name.length === 0 || name.length > MAX_NAME) return `must be 1 to ${MAX_NAME} characters`;
+    if (!APP_NAME_RE.test(name)) {
+        return "must begin with a lowercase letter or digit and contain only lowercase letters, digits, dots and hyphens";
+    }
+    return undefined;
+}
+
+/** The closest of `allowed` to a mistyped `key` (case, one or two letters off), if any. */
+export function nearMiss(key: string, allowed: readonly string[]): string | undefined {
+    const dist = (a: string, b: string): number => {
+        const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+        for (let i = 1; i <= a.length; i++) {
+            let prev = d[0];
+            d[0] = i;
+            for (let j = 1; j <= b.length; j++) {
+                const cur = d[j];
+                d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+                prev = cur;
+            }
+        }
+        return d[b.length];
+    };
+    const scored = allowed
+        .map((a) => ({ a, d: a.toLowerCase() === key.toLowerCase() ? 0 : dist(key, a) }))
+        .sort((x, y) => x.d - y.d);
+    return scored[0] && scored[0].d <= Math.max(1, Math.min(2, Math.floor(key.length / 3)))
+        ? scored[0].a
+        : undefined;
+}
+
+/** The reason for a key a settings object does not have. */
+export function unknownKeyReason(key: string, allowed: readonly string[]): string {
+    const near = nearMiss(key, allowed);
+    return `unknown setting ${show(key)}; ${near ? `did you mean ${near}? ` : ""}allowed: ${allowed.join(", ")}`;
+}
+
+// ---- schema helpers ---------------------------------------------------------
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An object of known keys: a non-object fails with `what`; every unknown key
+ * is its own problem (with the near miss), reported with the field problems.
+ */
+function settingsObject<T extends z.ZodRawShape>(shape: T, what: string) {
+    const allowed = Object.keys(shape);
+    return z.looseObject(shape, { error: what }).superRefine(
+        (obj, ctx) => {
+            for (const k of Object.keys(obj)) {
+                if (!allowed.includes(k)) {
+                    problem(ctx, unknownKeyReason(k, allowed), false, [k]);
+                }
+            }
+        },
+        { when: (p) => isPlainObject(p.value) },
+    );
+}
+
+/** A custom problem; with `show`, config/validate.ts appends the value ("; got …"). */
+function problem(ctx: z.RefinementCtx, message: string, show = true, path?: PropertyKey[]): void {
+    ctx.addIssue({ code: "custom", message, params: { show }, ...(path ? { path } : {}) });
+}
+
+/** A string that passes `check` (which returns the reasons it does not). */
+function checked(
+    check: (v: string) => string | string[] | undefined,
+    show = true,
+    notString = "must be a string",
+) {
+    return z.string({ error: notString }).superRefine((v, ctx) => {
+        for (const bad of [check(v) ?? []].flat()) problem(ctx, bad, show);
+    });
+}
+
+const absolutePath = checked(checkAbsolutePath);
+const appName = checked(
+    (v) => {
+        const bad = checkAppName(v);
+        return bad && `app name ${bad}`;
+    },
+    true,
+    "app name must be a string",
+);
+const bool = z.boolean({ error: "must be true or false" });
+const int = (min: number, max: number) =>
+    z
+        .int({ error: `must be an integer ${min}-${max}` })
+        .min(min)
+        .max(max);
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values, { error: `must be one of ${values.join(", ")}` });
+const age = z
+    .string({ error: 'must be an age in hours or minutes like "168h" or "90m"' })
+    .regex(AGE_RE);
+const size = z
+    .string({
+        error: 'must be a size like "20GB", "512MB" or "1.5TB" (decimal units B, kB, MB, GB, TB)',
+    })
+    .regex(SIZE_RE);
+/** `true` stands for `{}` (all defaults); `false` and absence for "off". */
+const trueIsDefaults = (v: unknown) => (v === true ? {} : v === false ? undefined : v);
+
+// ---- the keys ---------------------------------------------------------------
+
+export const connectionSchema = settingsObject(
+    {
+        host: z.string({ error: "must be a DNS name or IP address" }).max(253).regex(HOST_RE),
+        port: int(1, 65535).default(DEFAULT_CONNECTION.port),
+        user: z
+            .string({ error: "must be a Unix user name ([a-z_][a-z0-9_-]*, at most 32)" })
+            .regex(USER_RE)
+            .default(DEFAULT_CONNECTION.user),
+        hostKey: z
+            .string({ error: "must be one OpenSSH public key line like 'ssh-ed25519 AAAA...'" })
+            .trim()
+            .regex(HOST_KEY_RE)
+            .optional(),
+        insecureSkipHostKeyPinning: bool.optional(),
+        dialErrorLimit: int(1, 20).default(DEFAULT_CONNECTION.dialErrorLimit),
+        perDialTimeout: int(1, 300).default(DEFAULT_CONNECTION.perDialTimeout),
+    },
+    "is required: an object with host, port, user and hostKey",
+).superRefine(
+    (c, ctx) => {
+        const skip = c.insecureSkipHostKeyPinning;
+        if (c.hostKey === undefined && skip !== true) {
+            problem(
+                ctx,
+                "is required: pin the host's public key (ssh-keyscan HOST, one line like 'ssh-ed25519 AAAA...'); " +
+                    "to connect without pinning set connection.insecureSkipHostKeyPinning: true",
+                false,
+                ["hostKey"],
+            );
+        } else if (c.hostKey !== undefined && skip === true) {
+            problem(ctx, "cannot be true while hostKey is set; remove one of them", false, [
+                "insecureSkipHostKeyPinning",
+            ]);
+        }
+    },
+    { when: (p) => isPlainObject(p.value) },
+);
+
+/** `sharedRoot` and `stateDir`: absolute, at least two levels deep, nowhere the system owns. */
+export const rootSchema = (fallback: string) =>
+    checked((s) => {
+        const bad = checkAbsolutePath(s);
+        if (bad) return bad;
+        return [
+            ...(s.split("/").length < 3
+                ? ["must be at least two levels deep (like /srv/cache)"]
+                : []),
+            ...FORBIDDEN_ROOTS.filter((f) => s === f || s.startsWith(f + "/")).map(
+                (f) => `must not be inside ${f}`,
+            ),
+        ];
+    }).default(fallback);
+
+const envMap = z.record(
+    checked((k) => {
+        if (!ENV_KEY_RE.test(k) || k.length > 128) {
+            return `env name ${show(k)} must match ${ENV_KEY_RE.source} (Dokku rejects others), at most 128`;
+        }
+        return RESERVED_ENV.test(k) ? `${k} is reserved by Dokku` : undefined;
+    }, false),
+    checked(checkEnvValue),
+    { error: "must be a map of NAME to value" },
+);
+
+const cacheEntry = settingsObject(
+    {
+        dir: checked(checkRelativeDir).optional(),
+        containerPath: absolutePath.optional(),
+        env: envMap.default({}),
+        owner: checked((o) =>
+            OWNER_RE.test(o) && o.split(":").every((n) => Number(n) <= 2147483647)
+                ? undefined
+                : "must be numeric uid:gid like 0:0 or 32767:32767",
+        ).default(DEFAULT_CACHE_OWNER),
+        mode: z
+            .string({ error: 'must be an octal mode string like "0755" or "1777"' })
+            .regex(MODE_RE)
+            .transform((m) => (m.length === 3 ? "0" + m : m))
+            .default(DEFAULT_CACHE_MODE),
+    },
+    `must be an object with containerPath, env, owner, mode (or true for a built-in cache: ${Object.keys(DEFAULT_CACHES).join(", ")})`,
+).superRefine(
+    (c, ctx) => {
+        if (c.containerPath === undefined) {
+            problem(ctx, "is required: the absolute path inside the container", false, [
+                "containerPath",
+            ]);
+        }
+    },
+    { when: (p) => isPlainObject(p.value) },
+);
+
+/** The `caches` map itself: its shape and size (each entry is {@link cacheSchema}). */
+export const cachesMapSchema = z
+    .record(z.string(), z.unknown(), { error: "must be a map of cache name to settings" })
+    .superRefine((m, ctx) => {
+        const n = Object.keys(m).length;
+        if (n === 0) problem(ctx, "must define at least one cache", false);
+        if (n > MAX_CACHES) problem(ctx, `at most ${MAX_CACHES} caches`, false);
+    })
+    .prefault(() => ({ ...DEFAULT_CACHES }));
+
+/** A cache's name (the key in `caches`). */
+export const cacheNameSchema = checked(
+    (n) =>
+        n.length > MAX_NAME || !CACHE_NAME_RE.test(n)
+            ? `cache name ${show(n)} must match ${CACHE_NAME_RE.source} and be at most ${MAX_NAME} characters`
+            : undefined,
+    false,
+);
+
+/** One cache: a built-in one may be `true` or a partial override of its defaults. */
+export function cacheSchema(name: string) {
+    const base = Object.prototype.hasOwnProperty.call(DEFAULT_CACHES, name)
+        ? DEFAULT_CACHES[name]
+        : undefined;
+    return z.preprocess((c) => {
+        const v = c === null ? undefined : c === true && base ? {} : c;
+        return base && isPlainObject(v) ? { ...base, ...v } : v;
+    }, cacheEntry);
+}
+
+const cacheList = z.array(z.string({ error: "must be a cache name" }), {
+    error: "must be a list of cache names",
+});
+const builder = oneOf(BUILDERS).default("unknown");
+
+const appEntry = z.preprocess(
+    (e) => (typeof e === "string" ? { name: e } : e),
+    settingsObject(
+        {
+            name: appName,
+            caches: cacheList.optional(),
+            readOnly: cacheList.default([]),
+            builder,
+            group: z
+                .string({
+                    error: `group name must match ${CACHE_NAME_RE.source} and be at most ${MAX_NAME} characters`,
+                })
+                .max(MAX_NAME)
+                .regex(CACHE_NAME_RE)
+                .optional(),
+        },
+        "must be an app name or an object with name",
+    ),
+);
+
+/** The `apps` list itself (each entry is {@link appSchema}). */
+export const appsListSchema = z
+    .array(z.unknown(), { error: "must be a list of app names or objects" })
+    .superRefine((a, ctx) => {
+        if (a.length > MAX_APPS) problem(ctx, `at most ${MAX_APPS} apps; got ${a.length}`, false);
+    })
+    .default([]);
+
+/** One app: its name alone, or an object. */
+export const appSchema = appEntry;
+
+export const discoverSchema = z.preprocess(
+    (v) => (typeof v === "boolean" ? { enabled: v } : v),
+    settingsObject(
+        {
+            enabled: bool.default(false),
+            exclude: z.array(appName, { error: "must be a list of app names" }).default([]),
+            caches: cacheList.optional(),
+            builder,
+        },
+        "must be true/false or an object {enabled, exclude, caches}",
+    ).optional(),
+);
+
+const gcSchema = z.preprocess(
+    trueIsDefaults,
+    settingsObject(
+        {
+            unusedFor: age.default(DEFAULT_GC.unusedFor),
+            reservedSpace: size.default(DEFAULT_GC.reservedSpace),
+            maxUsedSpace: size.default(DEFAULT_GC.maxUsedSpace),
+            minFreeSpace: size.default(DEFAULT_GC.minFreeSpace),
+        },
+        "must be true (defaults) or an object {unusedFor, reservedSpace, maxUsedSpace, minFreeSpace}",
+    ).optional(),
+);
+
+/** `buildCache`: `false` turns it off (config/validate.ts); absent or `true` is all defaults. */
+export const buildCacheSchema = z.preprocess(
+    (v) => (v === true || v === undefined ? {} : v),
+    settingsObject(
+        {
+            schedule: oneOf(SCHEDULES).default(DEFAULT_BUILD_CACHE.schedule),
+            olderThan: age.default(DEFAULT_BUILD_CACHE.olderThan),
+            maxSize: size.default(DEFAULT_BUILD_CACHE.maxSize),
+            pruneNow: z.preprocess(
+                (v) => (v === true ? "once" : v === false ? undefined : v),
+                z
+                    .string({
+                        error: 'must be true (prune once) or a token like "2026-11-25" (prune again whenever it changes)',
+                    })
+                    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+                    .optional(),
+            ),
+            gc: gcSchema,
+        },
+        "must be false or an object {schedule, olderThan, maxSize, pruneNow, gc}",
+    ),
+);
+
+export const warmupSchema = settingsObject(
+    {
+        playwright: z.preprocess(
+            (v) => (v === false ? undefined : v),
+            settingsObject(
+                {
+                    image: z
+                        .string({
+                            error: 'is required: a Playwright image reference with a tag, like "mcr.microsoft.com/playwright:v1.57.0-noble"',
+                        })
+                        .max(255)
+                        .regex(IMAGE_RE),
+                    cache: z
+                        .string({ error: "must name a defined cache" })
+                        .default(DEFAULT_WARMUP_CACHE),
+                    identityFile: checked((v) =>
+                        checkAbsolutePath(v)
+                            ? "must be an absolute path to a local private key file"
+                            : undefined,
+                    ).optional(),
+                },
+                "must be an object {image, cache, identityFile}",
+            ).optional(),
+        ),
+    },
+    "must be an object {playwright: {image, cache, identityFile}}",
+).default({});
+
+export const hostPathsSchema = settingsObject(
+    {
+        daemonJson: absolutePath.default(DEFAULT_HOST_PATHS.daemonJson),
+        systemdUnitDir: absolutePath.default(DEFAULT_HOST_PATHS.systemdUnitDir),
+        systemdRunDir: absolutePath.default(DEFAULT_HOST_PATHS.systemdRunDir),
+        cronDir: absolutePath.default(DEFAULT_HOST_PATHS.cronDir),
+    },
+    "must be an object {daemonJson, systemdUnitDir, systemdRunDir, cronDir}",
+).default({ ...DEFAULT_HOST_PATHS });
+
+/** One schema per stack key (each parsed on its own, so one bad key hides no other's problems). */
+export const KEY_SCHEMAS = {
+    connection: connectionSchema,
+    sharedRoot: rootSchema(DEFAULT_SHARED_ROOT),
+    stateDir: rootSchema(DEFAULT_STATE_DIR),
+    caches: cachesMapSchema,
+    apps: appsListSchema,
+    discover: discoverSchema,
+    afterChange: oneOf(AFTER_CHANGE).default(DEFAULT_AFTER_CHANGE),
+    maxParallelRestarts: int(1, 32).default(DEFAULT_MAX_PARALLEL_RESTARTS),
+    purgeRemovedCaches: bool.default(DEFAULT_PURGE_REMOVED_CACHES),
+    detectDrift: bool.default(DEFAULT_DETECT_DRIFT),
+    buildCache: buildCacheSchema,
+    warmup: warmupSchema,
+    hostPaths: hostPathsSchema,
+};

@@ -1,0 +1,284 @@
+/**
+ * `validateSettings`: raw stack config in, typed {@link Settings} out, or one
+ * `pulumi.InputPropertiesError` naming every problem at once: the stack key
+ * (`dokku-shared-cache:apps[2].caches[0]`), the bad value and what is
+ * allowed. Each key is parsed with its schema (config/schema.ts); then the
+ * rules that relate keys to each other. Pure: no Pulumi runtime, no I/O.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { GROUPS_DIR } from "./defaults";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, PRIVATE_KEY, RawSettings } from "./raw";
+import {
+    KEY_SCHEMAS,
+    PRIVATE_KEY_RE,
+    appSchema,
+    cacheNameSchema,
+    cacheSchema,
+    show,
+    unknownKeyReason,
+} from "./schema";
+import { AppSpec, CacheSpec, Settings } from "./types";
+
+type Problem = pulumi.InputPropertyErrorDetails;
+type Path = readonly PropertyKey[];
+
+/** `["apps", 2, "caches", 0]` → `dokku-shared-cache:apps[2].caches[0]`. */
+export function stackKey(path: Path): string {
+    return (
+        CONFIG_NAMESPACE +
+        ":" +
+        path
+            .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+            .join("")
+    );
+}
+
+/** Collects problems while the keys are parsed. */
+class Problems {
+    readonly list: Problem[] = [];
+    add(path: Path, reason: string): void {
+        this.list.push({ propertyPath: stackKey(path), reason });
+    }
+    /** Parses `value` at `path`; records its issues and returns undefined when it fails. */
+    parse<T>(schema: z.ZodType<T>, value: unknown, path: Path): T | undefined {
+        const r = schema.safeParse(value, { reportInput: true });
+        if (r.success) return r.data;
+        for (const iss of r.error.issues) {
+            // A bad map key (an env name) says why in its own issue.
+            const own = iss.code === "invalid_key" ? (iss.issues[0] ?? iss) : iss;
+            const input = (own as { input?: unknown }).input;
+            const showValue =
+                own.code === "custom" ? (own.params as { show?: boolean })?.show : true;
+            const reason =
+                input === undefined || !showValue
+                    ? own.message
+                    : `${own.message}; got ${show(input)}`;
+            this.add([...path, ...iss.path], reason);
+        }
+        return undefined;
+    }
+}
+
+/** Unknown and duplicate names in a list of cache names; returns the good ones. */
+function cacheRefs(
+    list: readonly string[],
+    known: ReadonlySet<string>,
+    path: Path,
+    problems: Problems,
+): string[] {
+    const out: string[] = [];
+    list.forEach((c, i) => {
+        if (!known.has(c)) {
+            problems.add(
+                [...path, i],
+                `unknown cache ${show(c)}; defined caches: ${[...known].join(", ")}`,
+            );
+        } else if (out.includes(c)) {
+            problems.add([...path, i], `cache ${show(c)} is listed twice`);
+        } else out.push(c);
+    });
+    return out;
+}
+
+function overlaps(a: string, b: string): boolean {
+    return a === b || a.startsWith(b + "/") || b.startsWith(a + "/");
+}
+
+/** Each cache on its own (a bad one hides no other's problems), then their directories. */
+function validateCaches(raw: unknown, sharedRoot: string, problems: Problems) {
+    const map = problems.parse(KEY_SCHEMAS.caches, raw, ["caches"]);
+    if (!map) return { caches: [] as CacheSpec[], known: new Set<string>() };
+    const caches: CacheSpec[] = [];
+    const known = new Set<string>();
+    for (const [name, value] of Object.entries(map)) {
+        if (!problems.parse(cacheNameSchema, name, ["caches", name])) continue;
+        known.add(name);
+        const c = problems.parse(cacheSchema(name), value, ["caches", name]);
+        if (!c) continue;
+        const dir = c.dir ?? name;
+        const hostPath = `${sharedRoot}/${dir}`;
+        if (dir === GROUPS_DIR || dir.startsWith(GROUPS_DIR + "/")) {
+            problems.add(
+                ["caches", name, "dir"],
+                `${show(hostPath)} is reserved for cache groups (${sharedRoot}/${GROUPS_DIR}/<group>/...); pick another dir`,
+            );
+            continue;
+        }
+        for (const other of caches) {
+            if (overlaps(other.dir, dir)) {
+                problems.add(
+                    ["caches", name, "dir"],
+                    `${show(hostPath)} overlaps cache ${show(other.name)}'s directory; each cache needs its own directory`,
+                );
+            }
+        }
+        const { containerPath, env, owner, mode } = c;
+        caches.push({ name, dir, containerPath: containerPath!, env, owner, mode });
+    }
+    return { caches, known };
+}
+
+/** Two caches an app uses must not share a container path or an env var. */
+function checkAppCollisions(
+    app: AppSpec,
+    caches: readonly CacheSpec[],
+    path: Path,
+    problems: Problems,
+) {
+    const used = app.caches
+        .map((n) => caches.find((c) => c.name === n))
+        .filter((c) => c !== undefined);
+    used.forEach((c, i) => {
+        for (const o of used.slice(0, i)) {
+            if (overlaps(o.containerPath, c.containerPath)) {
+                problems.add(
+                    path,
+                    `caches ${show(o.name)} and ${show(c.name)} use overlapping container paths ${show(o.containerPath)} and ${show(c.containerPath)}`,
+                );
+            }
+            for (const k of Object.keys(c.env).filter((k) => k in o.env)) {
+                problems.add(path, `caches ${show(o.name)} and ${show(c.name)} both set ${k}`);
+            }
+        }
+    });
+}
+
+function validateApps(raw: unknown, caches: CacheSpec[], known: Set<string>, problems: Problems) {
+    const list = problems.parse(KEY_SCHEMAS.apps, raw, ["apps"]) ?? [];
+    const apps: AppSpec[] = [];
+    list.forEach((entry, i) => {
+        const a = problems.parse(appSchema, entry, ["apps", i]);
+        if (!a) return;
+        if (apps.some((x) => x.name === a.name)) {
+            problems.add(["apps", i, "name"], `app ${show(a.name)} is listed twice`);
+            return;
+        }
+        const app: AppSpec = {
+            name: a.name,
+            caches: a.caches
+                ? cacheRefs(a.caches, known, ["apps", i, "caches"], problems)
+                : [...known],
+            readOnly: cacheRefs(a.readOnly, known, ["apps", i, "readOnly"], problems),
+            builder: a.builder,
+            ...(a.group !== undefined ? { group: a.group } : {}),
+        };
+        app.readOnly.forEach((r, j) => {
+            if (!app.caches.includes(r)) {
+                problems.add(
+                    ["apps", i, "readOnly", j],
+                    `cache ${show(r)} is not in this app's caches`,
+                );
+            }
+        });
+        checkAppCollisions(app, caches, ["apps", i, "caches"], problems);
+        apps.push(app);
+    });
+    return apps;
+}
+
+/**
+ * Validates the raw stack config. Collects every problem and throws one
+ * `pulumi.InputPropertiesError` naming each bad key; returns typed settings.
+ */
+export function validateSettings(raw: RawSettings): Settings {
+    const problems = new Problems();
+    const allowed: readonly string[] = CONFIG_KEYS;
+    for (const k of Object.keys(raw)) {
+        if (k !== PRIVATE_KEY && !allowed.includes(k) && raw[k] !== undefined) {
+            problems.add([k], unknownKeyReason(k, [...allowed, PRIVATE_KEY]));
+        }
+    }
+    const key = raw.privateKey;
+    if (key !== undefined && (typeof key !== "string" || !PRIVATE_KEY_RE.test(key.trim() + "\n"))) {
+        problems.add(
+            [PRIVATE_KEY],
+            "must be an unencrypted PEM or OpenSSH private key (set it with: pulumi config set --secret privateKey < ~/.ssh/id_ed25519); value not shown",
+        );
+    }
+    const S = KEY_SCHEMAS;
+    const connection = problems.parse(S.connection, raw.connection, ["connection"]);
+    const sharedRoot = problems.parse(S.sharedRoot, raw.sharedRoot, ["sharedRoot"]);
+    const stateDir = problems.parse(S.stateDir, raw.stateDir, ["stateDir"]);
+    if (sharedRoot && stateDir && overlaps(sharedRoot, stateDir)) {
+        problems.add(["stateDir"], `must not overlap sharedRoot ${show(sharedRoot)}`);
+    }
+    const { caches, known } = validateCaches(
+        raw.caches,
+        sharedRoot ?? S.sharedRoot.parse(undefined),
+        problems,
+    );
+    const apps = validateApps(raw.apps, caches, known, problems);
+    const d = problems.parse(S.discover, raw.discover, ["discover"]);
+    const discover = {
+        enabled: d?.enabled ?? false,
+        exclude: d?.exclude ?? [],
+        caches: d?.caches
+            ? cacheRefs(d.caches, known, ["discover", "caches"], problems)
+            : [...known],
+        builder: d?.builder ?? "unknown",
+    };
+    const afterChange = problems.parse(S.afterChange, raw.afterChange, ["afterChange"]);
+    const maxParallelRestarts = problems.parse(S.maxParallelRestarts, raw.maxParallelRestarts, [
+        "maxParallelRestarts",
+    ]);
+    const purgeRemovedCaches = problems.parse(S.purgeRemovedCaches, raw.purgeRemovedCaches, [
+        "purgeRemovedCaches",
+    ]);
+    const detectDrift = problems.parse(S.detectDrift, raw.detectDrift, ["detectDrift"]);
+    const buildCache =
+        raw.buildCache === false
+            ? undefined
+            : problems.parse(S.buildCache, raw.buildCache, ["buildCache"]);
+    const warmup = problems.parse(S.warmup, raw.warmup, ["warmup"]);
+    const pw = warmup?.playwright;
+    if (pw && !known.has(pw.cache)) {
+        problems.add(
+            ["warmup", "playwright", "cache"],
+            `must name a defined cache (${[...known].join(", ")}); got ${show(pw.cache)}`,
+        );
+    }
+    const hostPaths = problems.parse(S.hostPaths, raw.hostPaths, ["hostPaths"]);
+    const list = problems.list;
+    if (list.length > 0) {
+        throw new pulumi.InputPropertiesError({
+            message:
+                `invalid stack configuration (${list.length} problem${list.length === 1 ? "" : "s"}):\n` +
+                list.map((p) => `  ${p.propertyPath}: ${p.reason}`).join("\n"),
+            errors: list,
+        });
+    }
+    return {
+        connection: {
+            host: connection!.host,
+            port: connection!.port,
+            user: connection!.user,
+            dialErrorLimit: connection!.dialErrorLimit,
+            perDialTimeout: connection!.perDialTimeout,
+            ...(connection!.hostKey !== undefined ? { hostKey: connection!.hostKey } : {}),
+        },
+        sharedRoot: sharedRoot!,
+        stateDir: stateDir!,
+        caches,
+        apps,
+        discover,
+        afterChange: afterChange!,
+        maxParallelRestarts: maxParallelRestarts!,
+        purgeRemovedCaches: purgeRemovedCaches!,
+        detectDrift: detectDrift!,
+        buildCache: buildCache && {
+            schedule: buildCache.schedule,
+            olderThan: buildCache.olderThan,
+            maxSize: buildCache.maxSize,
+            ...(buildCache.pruneNow !== undefined ? { pruneNow: buildCache.pruneNow } : {}),
+            ...(buildCache.gc ? { gc: strip(buildCache.gc) } : {}),
+        },
+        warmup: pw ? { playwright: strip(pw) } : {},
+        hostPaths: strip(hostPaths!),
+    };
+}
+
+/** Drops keys whose value is undefined and unknown keys a loose schema let through (none, once valid). */
+function strip<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

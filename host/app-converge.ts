@@ -1,0 +1,214 @@
+/**
+ * Script generation: desired state in, POSIX `sh` text out. This is what the
+ * program runs on your host. Every interpolated value goes through
+ * {@link shQuote}. Scripts need `dokku`, `jq` (a dependency of the Dokku
+ * package), `flock` and `base64` on the host.
+ *
+ * Each app's script reads the current state first (`storage:list --format
+ * json`, `config:export --format json`), computes the difference in one `jq`
+ * program, and writes only that. What it adds is recorded in a ledger on the
+ * host (`<stateDir>/apps/<app>.json`) *before* it is added, so that removal
+ * undoes exactly what this program added even when it runs with stale inputs
+ * (Pulumi runs `delete` with the stored old state) or after an interrupted run.
+ */
+import { AfterChange } from "../config/types";
+import { AppDesired, MountSpec } from "../model/desired-state";
+import { RESULT_MARKER } from "./result";
+import { shQuote } from "./shell";
+
+export interface AppScriptOptions {
+    stateDir: string;
+    afterChange: AfterChange;
+    maxParallelRestarts: number;
+    /**
+     * Repair generation recorded in the ledger on success: the number of
+     * drift repairs so far (see program.ts). Undefined = leave it alone.
+     */
+    repair?: number;
+}
+
+interface WantedMount {
+    h: string;
+    c: string;
+    ro: boolean;
+}
+
+function wantedMounts(mounts: readonly MountSpec[]): WantedMount[] {
+    return mounts.map((m) => ({ h: m.hostPath, c: m.containerPath, ro: m.readOnly }));
+}
+
+/**
+ * The jq program that computes what to change. Inputs (as --argjson): `cur`
+ * (storage:list JSON, 0.37 or 0.38 shape), `env` (config:export JSON),
+ * `want` (mounts), `wenv` (env), `led` (ledger). Output: the plan.
+ */
+export const PLAN_JQ = `
+def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
+def spec(e): e.host_path + ":" + e.container_path +
+  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
+def owned(m): any($led.mounts[]; .h == m.h and .c == m.c);
+def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
+($cur | map(select(.host_path != null))) as $cur
+| [ $want[] as $w
+    | ($cur | map(select(.host_path == $w.h and .container_path == $w.c))) as $same
+    | ($cur | map(select(.container_path == $w.c and .host_path != $w.h))) as $clash
+    | if ($clash | length) > 0 then {conflict: ("container path " + $w.c + " is already mounted from " + ($clash[0].host_path) + " (not by dokku-shared-cache)")}
+      elif ($same | length) == 0 then {mount: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}
+      elif (ro($same[0]) != $w.ro) then
+        (if owned($w) then {remount: {old: spec($same[0]), new: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}}
+         else {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($same[0]) + ")")} end)
+      else empty end ] as $m
+| [ $led.mounts[] as $l | select(any($want[]; .h == $l.h and .c == $l.c) | not)
+    | $cur[] | select(.host_path == $l.h and .container_path == $l.c) | spec(.) ] as $unmount
+| [ $wenv | to_entries[] | select(($env[.key] // null) != .value) ] as $set
+| [ $led.env | to_entries[] | .key as $k | select($wenv | has($k) | not)
+    | select(($env[$k] // null) == .value.ours) ] as $gone
+| {
+    conflict: [ $m[] | .conflict // empty ],
+    mount: [ $m[] | .mount // empty ],
+    remount: [ $m[] | .remount // empty ],
+    unmount: $unmount,
+    set: ($set | from_entries),
+    restore: ([ $gone[] | select(.value.prev != null) | {key, value: .value.prev} ] | from_entries),
+    unset: [ $gone[] | select(.value.prev == null) | .key ],
+    ledger: {
+      mounts: [ $want[] | . as $w | select(owned($w) or (any($cur[]; .host_path == $w.h and .container_path == $w.c) | not)) ],
+      env: ([ $wenv | to_entries[] | .key as $k
+        | if ($led.env | has($k)) then {key, value: {ours: .value, prev: $led.env[$k].prev}}
+          elif ($env[$k] // null) == .value then empty
+          else {key, value: {ours: .value, prev: ($env[$k] // null)}} end ] | from_entries),
+      pendingRestart: ($led.pendingRestart // false)
+    }
+  }
+| .changes = ((.mount | length) + (.remount | length) + (.unmount | length) + (.set | length) + (.restore | length) + (.unset | length))
+`;
+
+/**
+ * The converge script for one app: mounts what is missing, sets only env
+ * values that differ (one `config:set --no-restart --encoded`), removes what
+ * this program added earlier and no longer wants, then restarts (or
+ * rebuilds) the app only when something changed and it has been deployed,
+ * holding one of `maxParallelRestarts` host-wide slots. With empty `mounts`
+ * and `env` it is the removal script.
+ */
+export function appScript(
+    app: Pick<AppDesired, "name" | "mounts" | "env">,
+    opts: AppScriptOptions,
+    mode: "converge" | "remove" = "converge",
+): string {
+    const want = JSON.stringify(wantedMounts(app.mounts));
+    const wenv = JSON.stringify(app.env);
+    const onMissing =
+        mode === "remove"
+            ? `  rm -f -- "$LEDGER"
+  printf '%s{"app":"%s","missing":true,"changes":0,"restarted":false}\\n' "$MARK" "$APP"
+  exit 0`
+            : `  echo "dokku-shared-cache: app '$APP' does not exist on this Dokku host (dokku apps:exists exit 20); create it (dokku apps:create $APP) or remove it from the stack's apps" >&2
+  exit 20`;
+    return `set -euf
+# dokku-shared-cache ${mode} of one app. Reads first; writes only the difference.
+APP=${shQuote(app.name)}
+STATE=${shQuote(opts.stateDir)}
+AFTER=${shQuote(opts.afterChange)}
+SLOTS=${shQuote(String(opts.maxParallelRestarts))}
+WANT=${shQuote(want)}
+WENV=${shQuote(wenv)}
+MARK=${shQuote(RESULT_MARKER)}
+LEDGER="$STATE/apps/$APP.json"
+for t in dokku jq flock base64; do
+  command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
+done
+umask 077
+mkdir -p -- "$STATE/apps" "$STATE/locks"
+# storage:list doubles as the existence check: an unknown app exits 20.
+rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$STATE/apps/.$APP.err") || rc=$?
+if [ "$rc" = 20 ]; then
+  rm -f -- "$STATE/apps/.$APP.err"
+${onMissing}
+elif [ "$rc" != 0 ]; then
+  cat -- "$STATE/apps/.$APP.err" >&2; rm -f -- "$STATE/apps/.$APP.err"
+  echo "dokku-shared-cache: dokku storage:list $APP failed with exit $rc" >&2; exit "$rc"
+fi
+rm -f -- "$STATE/apps/.$APP.err"
+ENVJ=$(dokku config:export --format json "$APP")
+if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
+PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" ${shQuote(PLAN_JQ)})
+plan() { printf '%s' "$PLAN" | jq -r "$1"; }
+if [ "$(plan '.conflict | length')" != 0 ]; then
+  plan '.conflict[]' | while IFS= read -r c; do echo "dokku-shared-cache: $APP: $c" >&2; done
+  echo "dokku-shared-cache: $APP: nothing was changed on this app; resolve the conflict and run again" >&2
+  exit 3
+fi
+save_ledger() { # $1: jq filter over {plan, led}
+  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
+  mv -f -- "$LEDGER.tmp" "$LEDGER"
+  LED=$(cat -- "$LEDGER")
+}
+# Record what we are about to add (and keep what we added before) before touching the app.
+save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c])), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
+CHANGES=$(plan '.changes')
+if [ "$CHANGES" != 0 ]; then
+  save_ledger '$led + {pendingRestart: true}'
+fi
+plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
+  [ -n "$old" ] || continue
+  dokku storage:unmount "$APP" "$old" </dev/null
+  dokku storage:mount "$APP" "$new" </dev/null
+done
+plan '.mount[]' | while IFS= read -r m; do
+  [ -n "$m" ] || continue
+  out=$(dokku storage:mount "$APP" "$m" 2>&1 </dev/null) || {
+    case "$out" in *"Mount path already exists."*) ;; *) printf '%s\\n' "$out" >&2; exit 1 ;; esac
+  }
+done
+plan '.unmount[]' | while IFS= read -r m; do
+  [ -n "$m" ] || continue
+  out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
+    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\\n' "$out" >&2; exit 1 ;; esac
+  }
+done
+set --
+for kv in $(plan '(.set + .restore) | to_entries[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
+if [ "$#" -gt 0 ]; then dokku --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null </dev/null; fi
+set --
+for k in $(plan '.unset[]'); do set -- "$@" "$k"; done
+if [ "$#" -gt 0 ]; then dokku --quiet config:unset --no-restart "$APP" "$@" >/dev/null </dev/null; fi
+# The ledger now holds exactly what we own.
+save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
+restarted=false
+if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
+  # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
+  # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
+  if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
+    while :; do
+      i=1; got=false
+      while [ "$i" -le "$SLOTS" ]; do
+        exec 9>"$STATE/locks/restart.$i"
+        if flock -n 9; then got=true; break; fi
+        exec 9>&-
+        i=$((i + 1))
+      done
+      [ "$got" = true ] && break
+      sleep 1
+    done
+    if [ "$AFTER" = rebuild ]; then
+      dokku ps:rebuild "$APP" </dev/null; restarted=true
+    else
+      out=$(dokku ps:restart "$APP" 2>&1 </dev/null)
+      case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
+    fi
+    exec 9>&-
+  fi
+  save_ledger '$led + {pendingRestart: false}'
+fi
+if [ ${mode === "remove" ? "true" : "false"} = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length)')" = 0 ]; then
+  rm -f -- "$LEDGER"
+fi
+${
+    mode === "converge" && opts.repair !== undefined
+        ? `save_ledger '$led + {repair: ${Math.trunc(opts.repair)}}'\n`
+        : ""
+}printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" \\
+  '$mark + ({app: $app, changes, mounted: .mount, remounted: [.remount[].new], unmounted: .unmount, envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted} | tojson)' -r
+`;
+}

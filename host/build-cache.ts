@@ -1,0 +1,465 @@
+/**
+ * Keeping Docker's build cache bounded, safely. Pure: version parsing, the
+ * choice of `docker builder prune` flags per Docker Engine / buildx version,
+ * the scheduled prune script and its systemd timer or cron entry, and the
+ * `/etc/docker/daemon.json` builder GC merge. Everything goes through the
+ * Docker daemon (`docker buildx prune` / `docker builder prune`); nothing
+ * here deletes files under /var/lib/docker, stops a container or restarts
+ * Docker. See ../shared/dokku-contract.md §7.
+ */
+import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
+import { RESULT_MARKER } from "./result";
+import { shJoin, shQuote } from "./shell";
+
+export const UNIT_NAME = "dokku-shared-cache-prune";
+
+/** `[major, minor, patch]` from "28.2.2", "v0.18.0", "0.18.0+ds1", "29.7.2-rc.1"; undefined if none. */
+export function parseVersion(s: string | undefined): [number, number, number] | undefined {
+    if (!s) return undefined;
+    const m = /(?:^|[^0-9.])v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(" " + s.trim());
+    if (!m) return undefined;
+    return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+
+/** The version word of `docker buildx version` ("github.com/docker/buildx v0.18.0 abc"). */
+export function parseBuildxVersion(out: string): string | undefined {
+    const line = out.split("\n").find((l) => /buildx/.test(l));
+    const word = line?.trim().split(/\s+/)[1];
+    return parseVersion(word) ? word : undefined;
+}
+
+type Version2 = [major: number, minor: number];
+
+function atLeast(v: [number, number, number] | undefined, min: Version2): boolean {
+    if (!v) return false;
+    return v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
+}
+
+/**
+ * The one table of prune variants (contract §7), tried in order, the first
+ * whose condition holds wins. Both {@link pruneVariant} (TypeScript, for the
+ * report) and the prune script's shell detection are derived from it.
+ * - `legacy`: no buildx plugin; the legacy CLI's `docker builder prune --keep-storage`.
+ * - `buildx-keep`: buildx < 0.18; `--keep-storage` is its only size flag.
+ * - `buildx-max`: buildx ≥ 0.18 on Engine ≥ 28; `--max-used-space`.
+ * - `buildx-reserved`: buildx ≥ 0.18 on Engine < 28 (BuildKit < 0.17 rejects
+ *   `--max-used-space`); `--reserved-space` is the non-deprecated name of keep-storage.
+ */
+export const PRUNE_VARIANT_TABLE = [
+    {
+        variant: "legacy",
+        when: { noBuildx: true },
+        command: ["docker", "builder", "prune"],
+        sizeFlag: "--keep-storage",
+    },
+    {
+        variant: "buildx-keep",
+        when: { buildxBelow: [0, 18] },
+        command: ["docker", "buildx", "prune"],
+        sizeFlag: "--keep-storage",
+    },
+    {
+        variant: "buildx-max",
+        when: { engineAtLeast: [28, 0] },
+        command: ["docker", "buildx", "prune"],
+        sizeFlag: "--max-used-space",
+    },
+    {
+        variant: "buildx-reserved",
+        when: {},
+        command: ["docker", "buildx", "prune"],
+        sizeFlag: "--reserved-space",
+    },
+] as const satisfies readonly {
+    variant: string;
+    when: { noBuildx?: true; buildxBelow?: Version2; engineAtLeast?: Version2 };
+    command: readonly string[];
+    sizeFlag: string;
+}[];
+
+export type PruneVariant = (typeof PRUNE_VARIANT_TABLE)[number]["variant"];
+
+export const PRUNE_VARIANTS: readonly PruneVariant[] = PRUNE_VARIANT_TABLE.map((r) => r.variant);
+
+type PruneRow = (typeof PRUNE_VARIANT_TABLE)[number];
+type When = { noBuildx?: true; buildxBelow?: Version2; engineAtLeast?: Version2 };
+
+export function pruneVariant(engine: string | undefined, buildx: string | undefined): PruneVariant {
+    const bx = parseVersion(buildx);
+    const en = parseVersion(engine);
+    const holds = (w: When): boolean =>
+        (!w.noBuildx || !bx) &&
+        (!w.buildxBelow || (bx !== undefined && !atLeast(bx, w.buildxBelow))) &&
+        (!w.engineAtLeast || atLeast(en, w.engineAtLeast));
+    return PRUNE_VARIANT_TABLE.find((r) => holds(r.when))!.variant;
+}
+
+/** The same table as a shell `if/elif` chain over `$bxn` and `$enn` (major*1000+minor, -1 for none). */
+function detectChainSh(): string {
+    const num = (v: Version2) => v[0] * 1000 + v[1];
+    const cond = (w: When): string[] => [
+        ...(w.noBuildx ? ['[ "$bxn" -lt 0 ]'] : []),
+        ...(w.buildxBelow ? [`[ "$bxn" -ge 0 ] && [ "$bxn" -lt ${num(w.buildxBelow)} ]`] : []),
+        ...(w.engineAtLeast ? [`[ "$enn" -ge ${num(w.engineAtLeast)} ]`] : []),
+    ];
+    return PRUNE_VARIANT_TABLE.map((r: PruneRow, i) => {
+        const c = cond(r.when);
+        if (c.length === 0) return `  ${i === 0 ? "if true; then" : "else"} variant=${r.variant}`;
+        return `  ${i === 0 ? "if" : "elif"} ${c.join(" && ")}; then variant=${r.variant}`;
+    })
+        .concat("  fi")
+        .join("\n");
+}
+
+/**
+ * The prune commands for a variant, as argv lists run one after the other:
+ * first everything not used for `olderThan`, then, oldest first, down to
+ * `maxSize`. Two passes because BuildKit stops a filtered prune as soon as
+ * the size bound is met, which would leave old entries behind.
+ */
+export function pruneCommands(
+    variant: PruneVariant,
+    opts: Pick<BuildCacheSpec, "olderThan" | "maxSize">,
+): string[][] {
+    const row = PRUNE_VARIANT_TABLE.find((r) => r.variant === variant)!;
+    return [
+        [...row.command, "--force", "--all", "--filter", `until=${opts.olderThan}`],
+        [...row.command, "--force", "--all", row.sizeFlag, opts.maxSize],
+    ];
+}
+
+const UNITS: Record<string, number> = {
+    B: 1,
+    kB: 1e3,
+    KB: 1e3,
+    MB: 1e6,
+    GB: 1e9,
+    TB: 1e12,
+    PB: 1e15,
+    KiB: 1024,
+    MiB: 1024 ** 2,
+    GiB: 1024 ** 3,
+    TiB: 1024 ** 4,
+};
+
+/** Bytes from Docker's human sizes ("1.235GB", "0B", "212B", "16.43MB"); undefined if unparseable. */
+export function parseDockerSize(s: string): number | undefined {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kKMGTP]?i?B)\s*$/.exec(s);
+    if (!m || UNITS[m[2]] === undefined) return undefined;
+    return Math.round(Number(m[1]) * UNITS[m[2]]);
+}
+
+/**
+ * Bytes reclaimed according to prune output, summed over every prune in it
+ * (buildx `Total:\t…` or legacy `Total reclaimed space: …`); 0 for no
+ * output, undefined when there is output but no total.
+ */
+export function parsePruneOutput(out: string): number | undefined {
+    const totals = [...out.matchAll(/^Total(?: reclaimed space)?:\s*(\S+)\s*$/gm)];
+    if (totals.length === 0) return out.trim() === "" ? 0 : undefined;
+    return totals.reduce((sum, m) => sum + (parseDockerSize(m[1]) ?? 0), 0);
+}
+
+/** Builder GC policy for daemon.json, in the keys this engine major understands. */
+export function gcPolicy(gc: GcSpec, engineMajor: number | undefined): Record<string, unknown> {
+    if (engineMajor !== undefined && engineMajor >= 28) {
+        return {
+            enabled: true,
+            defaultReservedSpace: gc.reservedSpace,
+            defaultMaxUsedSpace: gc.maxUsedSpace,
+            defaultMinFreeSpace: gc.minFreeSpace,
+            policy: [
+                { filter: [`unused-for=${gc.unusedFor}`], reservedSpace: gc.reservedSpace },
+                {
+                    all: true,
+                    reservedSpace: gc.reservedSpace,
+                    maxUsedSpace: gc.maxUsedSpace,
+                    minFreeSpace: gc.minFreeSpace,
+                },
+            ],
+        };
+    }
+    // ≤ 27.x: only keepStorage exists (28+ still accepts it as the reserved space).
+    return {
+        enabled: true,
+        defaultKeepStorage: gc.maxUsedSpace,
+        policy: [
+            { filter: [`unused-for=${gc.unusedFor}`], keepStorage: gc.reservedSpace },
+            { all: true, keepStorage: gc.maxUsedSpace },
+        ],
+    };
+}
+
+/**
+ * jq program merging our builder GC into an existing daemon.json: `$gc` is
+ * the policy; every other key (top level and under `builder`) is kept.
+ * Fails (jq exit 5) unless the file is a JSON object whose `builder`, if
+ * present, is an object.
+ */
+export const DAEMON_MERGE_JQ = `
+if type != "object" then error("daemon.json is not a JSON object")
+elif has("builder") and (.builder | type) != "object" then error("daemon.json: builder is not an object")
+else .builder = ((.builder // {}) | .gc = $gc) end`;
+
+/**
+ * jq program undoing the merge: puts back the `builder.gc` that was there
+ * before (`$led.had`, `$led.prev`), removing an empty `builder` we created.
+ */
+export const DAEMON_RESTORE_JQ = `
+if $led.had then .builder.gc = $led.prev
+else (if has("builder") then .builder |= del(.gc) else . end)
+  | if ($led.hadBuilder | not) and ((.builder // null) == {}) then del(.builder) else . end end`;
+
+/** Shell function that sets `$variant` for this host, from {@link PRUNE_VARIANT_TABLE}. */
+const DETECT_SH = `dsc_num() {
+  printf '%s\\n' "$1" | sed -n 's/^[^0-9]*\\([0-9][0-9]*\\)\\.\\([0-9][0-9]*\\).*/\\1 \\2/p' | {
+    read -r a b || true
+    if [ -n "\${a:-}" ]; then echo $((a * 1000 + b)); else echo -1; fi
+  }
+}
+dsc_detect() {
+  engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
+  bx=$(docker buildx version 2>/dev/null | awk '/buildx/ {print $2; exit}') || bx=""
+  bxn=$(dsc_num "$bx")
+  enn=$(dsc_num "$engine")
+${detectChainSh()}
+}`;
+
+/**
+ * The prune script installed on the host and run by the timer (and by a
+ * one-off prune during `pulumi up`). It detects the versions each time it
+ * runs, so a Docker upgrade needs no redeploy. With `DSC_PRUNE_DETECT_ONLY=1`
+ * it only prints the variant. Prints one result line with the bytes reclaimed.
+ */
+export function pruneScript(opts: Pick<BuildCacheSpec, "olderThan" | "maxSize">): string {
+    const branches = PRUNE_VARIANTS.map((v) => {
+        const cmds = pruneCommands(v, opts)
+            .map((argv) => `    dsc_run ${shJoin(argv)}`)
+            .join("\n");
+        return `  ${v})\n${cmds}\n    ;;`;
+    }).join("\n");
+    return `#!/bin/sh
+# Installed by dokku-shared-cache. Prunes Docker's build cache through the
+# Docker daemon only: never touches files under /var/lib/docker, never stops
+# containers, never restarts Docker. Regenerated on every pulumi up.
+set -eu
+${DETECT_SH}
+dsc_detect
+if [ "\${DSC_PRUNE_DETECT_ONLY:-}" = 1 ]; then echo "$variant"; exit 0; fi
+total=0
+dsc_run() {
+  echo "dokku-shared-cache: $*" >&2
+  out=$("$@" 2>&1) || { printf '%s\\n' "$out" >&2; echo "dokku-shared-cache: prune failed: $*" >&2; exit 4; }
+  printf '%s\\n' "$out"
+}
+case "$variant" in
+${branches}
+esac
+printf '%s{"variant":"%s","engine":"%s","buildx":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$variant" "$engine" "$bx"
+`;
+}
+
+/** systemd OnCalendar / cron fields for a schedule. */
+export function scheduleTimes(schedule: BuildCacheSpec["schedule"]): {
+    onCalendar: string;
+    cron: string;
+} {
+    switch (schedule) {
+        case "hourly":
+            return { onCalendar: "hourly", cron: "17 * * * *" };
+        case "weekly":
+            return { onCalendar: "Sun *-*-* 03:17:00", cron: "17 3 * * 0" };
+        default:
+            return { onCalendar: "*-*-* 03:17:00", cron: "17 3 * * *" };
+    }
+}
+
+export interface BuildCacheScriptOptions {
+    stateDir: string;
+    paths: HostPathsSpec;
+}
+
+function pruneScriptPath(stateDir: string): string {
+    return `${stateDir}/bin/${UNIT_NAME}`;
+}
+
+/** Writes a file only when its content differs, atomically; sets `changed=true` when it wrote. */
+const WRITE_IF_CHANGED_SH = `dsc_put() { # path mode content
+  if [ -f "$1" ] && [ "$(cat -- "$1")" = "$3" ]; then return 0; fi
+  mkdir -p -- "$(dirname -- "$1")"
+  printf '%s\\n' "$3" > "$1.dsc-tmp"
+  chmod "$2" -- "$1.dsc-tmp"
+  mv -f -- "$1.dsc-tmp" "$1"
+  changed=true
+}`;
+
+/**
+ * Installs (or updates) the prune script and its schedule: a systemd timer
+ * when systemd runs the host, otherwise an /etc/cron.d entry. Idempotent:
+ * rewrites nothing that is already right.
+ */
+export function scheduleInstallScript(spec: BuildCacheSpec, o: BuildCacheScriptOptions): string {
+    const script = pruneScript(spec);
+    const bin = pruneScriptPath(o.stateDir);
+    const t = scheduleTimes(spec.schedule);
+    const service = `[Unit]
+Description=dokku-shared-cache: prune Docker build cache (through the daemon)
+After=docker.service
+Requires=docker.service
+
+[Service]
+Type=oneshot
+Nice=10
+IOSchedulingClass=idle
+ExecStart=${bin}`;
+    const timer = `[Unit]
+Description=dokku-shared-cache: prune Docker build cache ${spec.schedule}
+
+[Timer]
+OnCalendar=${t.onCalendar}
+RandomizedDelaySec=15m
+Persistent=true
+
+[Install]
+WantedBy=timers.target`;
+    const cron = `# Installed by dokku-shared-cache (pulumi destroy removes it).
+${t.cron} root flock -n ${shQuote(o.stateDir + "/prune.lock")} ${shQuote(bin)} >> ${shQuote(o.stateDir + "/prune.log")} 2>&1`;
+    const unitDir = o.paths.systemdUnitDir;
+    return `set -eu
+changed=false
+${WRITE_IF_CHANGED_SH}
+dsc_put ${shQuote(bin)} 0755 ${shQuote(script.trimEnd())}
+if [ ${shQuote(spec.schedule)} = off ]; then
+  # Only the script (for a one-off prune); no timer or cron entry.
+  scheduler=none
+  ${unscheduleSh(o).split("\n").join("\n  ")}
+elif [ -d ${shQuote(o.paths.systemdRunDir)} ] && command -v systemctl >/dev/null 2>&1; then
+  scheduler=systemd
+  dsc_put ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} 0644 ${shQuote(service)}
+  dsc_put ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} 0644 ${shQuote(timer)}
+  if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; changed=true; fi
+  if [ "$changed" = true ]; then systemctl daemon-reload; fi
+  if ! systemctl is-enabled --quiet ${UNIT_NAME}.timer 2>/dev/null || ! systemctl is-active --quiet ${UNIT_NAME}.timer 2>/dev/null; then
+    systemctl enable --now ${UNIT_NAME}.timer; changed=true
+  fi
+else
+  scheduler=cron
+  dsc_put ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} 0644 ${shQuote(cron)}
+fi
+variant=$(DSC_PRUNE_DETECT_ONLY=1 ${shQuote(bin)})
+printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s}\\n' ${shQuote(RESULT_MARKER)} "$scheduler" "$variant" "$changed" ${shQuote(JSON.stringify(spec.schedule))}
+`;
+}
+
+/** Shell that removes our systemd timer/service and cron entry if present; sets `changed=true` when it did. */
+function unscheduleSh(o: BuildCacheScriptOptions): string {
+    const unitDir = o.paths.systemdUnitDir;
+    return `if [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ] || [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} ]; then
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now ${UNIT_NAME}.timer 2>/dev/null || true; fi
+  rm -f -- ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ${shQuote(`${unitDir}/${UNIT_NAME}.service`)}
+  if command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload 2>/dev/null || true; fi
+  changed=true
+fi
+if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; changed=true; fi`;
+}
+
+/** Removes the schedule and the prune script (`pulumi destroy`, or the build cache leaving the config). */
+export function scheduleRemoveScript(o: BuildCacheScriptOptions): string {
+    return `set -eu
+changed=false
+${unscheduleSh(o)}
+rm -f -- ${shQuote(pruneScriptPath(o.stateDir))}
+printf '%s{"removed":%s}\\n' ${shQuote(RESULT_MARKER)} "$changed"
+`;
+}
+
+/** Runs the installed prune script once, now (the optional one-off prune during `pulumi up`). */
+export function pruneNowScript(o: BuildCacheScriptOptions): string {
+    const bin = pruneScriptPath(o.stateDir);
+    return `set -eu
+before=$(docker system df --format '{{json .}}' 2>/dev/null | jq -r 'select(.Type == "Build Cache") | .Size' || true)
+${shQuote(bin)}
+after=$(docker system df --format '{{json .}}' 2>/dev/null | jq -r 'select(.Type == "Build Cache") | .Size' || true)
+printf '%s{"buildCacheBefore":"%s","buildCacheAfter":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$before" "$after"
+`;
+}
+
+const RESTART_NOTE =
+    "dockerd does not reload builder.gc on SIGHUP (contract §7); it applies after Docker restarts. " +
+    "This program never restarts Docker: do it in a maintenance window (systemctl restart docker; " +
+    "containers stop unless live-restore is on).";
+
+/**
+ * Merges our builder GC policy into daemon.json: refuses an invalid file,
+ * picks the keys for the running engine, validates with `dockerd --validate`
+ * where it exists, keeps a timestamped backup, writes atomically, records
+ * what was there before (for the undo), never restarts Docker.
+ */
+export function daemonGcScript(gc: GcSpec, o: BuildCacheScriptOptions): string {
+    const f = o.paths.daemonJson;
+    return `set -eu
+f=${shQuote(f)}
+led=${shQuote(o.stateDir + "/daemon-gc.json")}
+engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
+major=$(printf '%s\\n' "$engine" | sed -n 's/^\\([0-9][0-9]*\\)\\..*/\\1/p')
+if [ -n "$major" ] && [ "$major" -ge 28 ]; then gc=${shQuote(JSON.stringify(gcPolicy(gc, 28)))}; else gc=${shQuote(JSON.stringify(gcPolicy(gc, 27)))}; fi
+if [ -e "$f" ]; then
+  if ! cur=$(jq -c . "$f" 2>&1); then echo "dokku-shared-cache: $f is not valid JSON; refusing to touch it: $cur" >&2; exit 5; fi
+  [ -n "$cur" ] || cur='{}'
+else
+  cur='{}'
+fi
+new=$(printf '%s' "$cur" | jq -S --argjson gc "$gc" ${shQuote(DAEMON_MERGE_JQ)}) || { echo "dokku-shared-cache: $f has an unexpected shape; refusing to touch it" >&2; exit 5; }
+if [ "$(printf '%s' "$cur" | jq -S .)" = "$new" ]; then
+  printf '%s{"changed":false,"restartNeeded":false,"engine":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine"
+  exit 0
+fi
+mkdir -p -- "$(dirname -- "$led")" "$(dirname -- "$f")"
+if [ ! -e "$led" ]; then
+  printf '%s' "$cur" | jq -c '{had: (.builder.gc != null), prev: .builder.gc, hadBuilder: has("builder")}' > "$led"
+fi
+tmp="$f.dokku-shared-cache.tmp"
+printf '%s\\n' "$new" > "$tmp"
+if command -v dockerd >/dev/null 2>&1; then
+  if ! v=$(dockerd --validate --config-file "$tmp" 2>&1); then
+    case "$v" in
+      *"unknown flag"*) echo "dokku-shared-cache: this dockerd has no --validate; checked JSON syntax only" >&2 ;;
+      *) rm -f -- "$tmp"; echo "dokku-shared-cache: dockerd --validate refused the merged daemon.json; nothing written: $v" >&2; exit 6 ;;
+    esac
+  fi
+fi
+backup=""
+if [ -e "$f" ]; then backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"; cp -p -- "$f" "$backup"; chmod --reference="$f" -- "$tmp" 2>/dev/null || true; fi
+mv -f -- "$tmp" "$f"
+jq -c --argjson gc "$gc" '.ours = $gc' "$led" > "$led.tmp" && mv -f -- "$led.tmp" "$led"
+echo ${shQuote("dokku-shared-cache: builder.gc written to " + f + ". RESTART NEEDED: " + RESTART_NOTE)} >&2
+printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine" "$backup"
+`;
+}
+
+/**
+ * Puts back the `builder.gc` that was there before we wrote ours (destroy, or
+ * `gc` removed from the stack), only if ours is still the one in the file.
+ */
+export function daemonGcRemoveScript(o: BuildCacheScriptOptions): string {
+    return `set -eu
+f=${shQuote(o.paths.daemonJson)}
+led=${shQuote(o.stateDir + "/daemon-gc.json")}
+if [ ! -e "$led" ] || [ ! -e "$f" ]; then rm -f -- "$led"; printf '%s{"changed":false}\\n' ${shQuote(RESULT_MARKER)}; exit 0; fi
+if ! cur=$(jq -c . "$f" 2>&1); then echo "dokku-shared-cache: $f is not valid JSON; leaving it alone: $cur" >&2; exit 5; fi
+if [ "$(printf '%s' "$cur" | jq -S '.builder.gc')" != "$(jq -S '.ours' "$led")" ]; then
+  rm -f -- "$led"
+  echo "dokku-shared-cache: builder.gc in $f was changed by someone else since we wrote it; leaving it alone" >&2
+  printf '%s{"changed":false,"userChanged":true}\\n' ${shQuote(RESULT_MARKER)}
+  exit 0
+fi
+new=$(printf '%s' "$cur" | jq -S --slurpfile l "$led" ${shQuote("$l[0] as $led | " + DAEMON_RESTORE_JQ)})
+backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"
+cp -p -- "$f" "$backup"
+printf '%s\\n' "$new" > "$f.dokku-shared-cache.tmp"
+mv -f -- "$f.dokku-shared-cache.tmp" "$f"
+rm -f -- "$led"
+echo ${shQuote("dokku-shared-cache: builder.gc restored in " + o.paths.daemonJson + ". RESTART NEEDED for it to apply: " + RESTART_NOTE)} >&2
+printf '%s{"changed":true,"restartNeeded":true,"backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$backup"
+`;
+}

@@ -1,0 +1,95 @@
+/**
+ * The host report's script (`npm run verify`): the probe, then read-only
+ * facts about the cache directories, Docker's build cache, disks, the prune
+ * schedule and daemon.json's builder GC; two JSON lines, and their parser.
+ * Nothing here writes to the host.
+ */
+import { DesiredState } from "../model/desired-state";
+import { UNIT_NAME } from "./build-cache";
+import { Observed, parseProbe, probeScript } from "./probe";
+import { shQuote } from "./shell";
+
+/** What the second half of the report script prints. */
+export interface HostFacts {
+    caches: Record<
+        string,
+        { exists: boolean; bytes?: number; owner?: string; mode?: string; path: string }
+    >;
+    docker: {
+        engine: string;
+        /** The first line of `docker buildx version`, "" without buildx. */
+        buildx: string;
+        rootDir: string;
+        /** `docker system df --format '{{json .}}'` rows, or null when Docker did not answer. */
+        df: { Type: string; Size: string; Reclaimable: string; TotalCount: string }[] | null;
+    };
+    disk: { label: string; path: string; mount: string; sizeBytes: number; availBytes: number }[];
+    scheduler: "systemd" | "cron" | "none";
+    daemonGc: Record<string, unknown> | null;
+}
+
+/** Read-only facts about caches, Docker and disks; one JSON line. */
+export function factsScript(d: Pick<DesiredState, "dirs" | "hostPaths" | "stateDir">): string {
+    const caches = d.dirs.map((c) => `${shQuote(c.name)} ${shQuote(c.hostPath)}`).join(" ");
+    const p = d.hostPaths;
+    return `set -u
+js() { printf '%s' "$1" | jq -R -s .; }
+printf '{"caches":{'
+sep=''
+set -- ${caches}
+while [ $# -ge 2 ]; do
+  name=$1; dir=$2; shift 2
+  if [ -d "$dir" ] && [ ! -L "$dir" ]; then
+    bytes=$(du -sb -- "$dir" 2>/dev/null | cut -f1); st=$(stat -c '%u:%g %a' -- "$dir")
+    printf '%s%s:{"path":%s,"exists":true,"bytes":%s,"owner":%s,"mode":%s}' "$sep" "$(js "$name")" "$(js "$dir")" "\${bytes:-0}" "$(js "\${st% *}")" "$(js "\${st#* }")"
+  else
+    printf '%s%s:{"path":%s,"exists":false}' "$sep" "$(js "$name")" "$(js "$dir")"
+  fi
+  sep=','
+done
+engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
+bx=$(docker buildx version 2>/dev/null | head -n 1) || bx=""
+root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || root=""
+df=$(docker system df --format '{{json .}}' 2>/dev/null | jq -sc .) || df=null
+[ -n "$df" ] || df=null
+printf '},"docker":{"engine":%s,"buildx":%s,"rootDir":%s,"df":%s},"disk":[' "$(js "$engine")" "$(js "$bx")" "$(js "$root")" "$df"
+sep=''
+for p in "\${root:-/var/lib/docker}" ${shQuote(d.dirs[0]?.hostPath ?? d.stateDir)}; do
+  if [ -z "$sep" ]; then label=docker; else label=caches; fi
+  while [ ! -e "$p" ] && [ "$p" != / ]; do p=$(dirname -- "$p"); done
+  line=$(df -P -B1 -- "$p" 2>/dev/null | awk 'NR==2 {print $2, $4, $6}')
+  if [ -n "$line" ]; then
+    set -- $line
+    printf '%s{"label":"%s","path":%s,"sizeBytes":%s,"availBytes":%s,"mount":%s}' "$sep" "$label" "$(js "$p")" "$1" "$2" "$(js "$3")"
+    sep=','
+  fi
+done
+if [ -e ${shQuote(`${p.systemdUnitDir}/${UNIT_NAME}.timer`)} ]; then sched=systemd
+elif [ -e ${shQuote(`${p.cronDir}/${UNIT_NAME}`)} ]; then sched=cron
+else sched=none; fi
+gc=$(jq -c '.builder.gc // null' ${shQuote(p.daemonJson)} 2>/dev/null) || gc=null
+[ -n "$gc" ] || gc=null
+printf '],"scheduler":"%s","daemonGc":%s}\\n' "$sched" "$gc"
+`;
+}
+
+/**
+ * The whole report script: the probe (app list, mounts, env of the stack's
+ * apps, and of every host app with `everyApp`, for `discover`) then the
+ * facts; two JSON lines.
+ */
+export function reportScript(d: DesiredState, everyApp: boolean): string {
+    return `${probeScript(
+        d.apps.map((a) => a.name),
+        everyApp,
+    )}\n${factsScript(d)}`;
+}
+
+export function parseReportOutput(stdout: string): { observed: Observed; facts: HostFacts } {
+    const lines = stdout.split("\n").filter((l) => l.trim() !== "");
+    if (lines.length < 2) throw new Error("unexpected report output: " + stdout.slice(0, 200));
+    return {
+        observed: parseProbe(lines[0]),
+        facts: JSON.parse(lines[1]) as HostFacts,
+    };
+}

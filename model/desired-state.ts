@@ -1,0 +1,222 @@
+/**
+ * The desired-state model: which cache directories exist, and which mounts
+ * and env vars each managed app has. Pure: validated settings in, plain data
+ * out.
+ */
+import { GROUPS_DIR } from "../config/defaults";
+import {
+    AfterChange,
+    BuildCacheSpec,
+    Builder,
+    CacheSpec,
+    HostPathsSpec,
+    Settings,
+    WarmupSpec,
+} from "../config/types";
+
+export interface CacheDir {
+    name: string;
+    hostPath: string;
+    owner: string;
+    /** Octal mode, 4 digits (e.g. `0755`). */
+    mode: string;
+}
+
+export interface MountSpec {
+    cache: string;
+    hostPath: string;
+    containerPath: string;
+    readOnly: boolean;
+}
+
+export interface AppDesired {
+    name: string;
+    builder: Builder;
+    /** True when the app came from `discover` rather than the `apps` list. */
+    discovered: boolean;
+    /** Cache group (own directories), or undefined for the host-wide caches. */
+    group?: string;
+    mounts: MountSpec[];
+    env: Record<string, string>;
+    /** What the caches can and cannot do for this app's builds, in one sentence. */
+    buildNote: string;
+    /** Whether the shared caches speed up this app's image builds (never, with Dokku mounts). */
+    cachesHelpBuild: boolean;
+}
+
+export interface DesiredState {
+    sharedRoot: string;
+    stateDir: string;
+    dirs: CacheDir[];
+    apps: AppDesired[];
+    afterChange: AfterChange;
+    maxParallelRestarts: number;
+    purgeRemovedCaches: boolean;
+    /** Build cache bounding; undefined = leave Docker's build cache alone. */
+    buildCache?: BuildCacheSpec;
+    warmup: WarmupSpec;
+    hostPaths: HostPathsSpec;
+}
+
+/** Host directory of a cache, for the host-wide share or for one cache group. */
+export function cacheHostPath(sharedRoot: string, dir: string, group?: string): string {
+    return group ? `${sharedRoot}/${GROUPS_DIR}/${group}/${dir}` : `${sharedRoot}/${dir}`;
+}
+
+/** Resource-name key of a cache directory: `pip`, or `pip@team-a` for a group's. */
+export function cacheDirKey(cache: string, group?: string): string {
+    return group ? `${cache}@${group}` : cache;
+}
+
+/** `host:container` or `host:container:ro`, the argument `dokku storage:mount` takes. */
+export function mountArg(m: Pick<MountSpec, "hostPath" | "containerPath" | "readOnly">): string {
+    return `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`;
+}
+
+const RUN_TIME_ONLY =
+    "Dokku mounts reach the deploy and run containers only, never the image build: " +
+    "package installs during the build do not use these caches; tools that install at release or run time do.";
+
+/** The honest per-builder statement shown in outputs and in the host report. */
+export function buildNote(builder: Builder): string {
+    switch (builder) {
+        case "dockerfile":
+            return (
+                "Dockerfile build: " +
+                RUN_TIME_ONLY +
+                " RUN pip/npm/cargo steps keep relying on Docker layer caching."
+            );
+        case "herokuish":
+        case "pack":
+            return (
+                `${builder} build: ` +
+                RUN_TIME_ONLY +
+                " storage:mount adds deploy and run mounts only (Dokku 0.38 build mounts are always empty)."
+            );
+        default:
+            return "Builder not declared: " + RUN_TIME_ONLY;
+    }
+}
+
+function appDesired(
+    name: string,
+    cacheNames: string[],
+    readOnly: string[],
+    builder: Builder,
+    discovered: boolean,
+    caches: Map<string, CacheSpec>,
+    sharedRoot: string,
+    group?: string,
+): AppDesired {
+    const mounts: MountSpec[] = [];
+    const env: Record<string, string> = {};
+    for (const cn of [...cacheNames].sort()) {
+        const c = caches.get(cn);
+        if (!c) throw new Error(`internal: unknown cache ${cn}`);
+        mounts.push({
+            cache: cn,
+            hostPath: cacheHostPath(sharedRoot, c.dir, group),
+            containerPath: c.containerPath,
+            readOnly: readOnly.includes(cn),
+        });
+        Object.assign(env, c.env);
+    }
+    return {
+        name,
+        builder,
+        discovered,
+        ...(group ? { group } : {}),
+        mounts,
+        env: Object.fromEntries(
+            Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ),
+        buildNote: buildNote(builder),
+        cachesHelpBuild: false,
+    };
+}
+
+/**
+ * Turns validated settings (and, with `discover`, the app names the host
+ * listed) into the desired state. Apps are sorted by name; explicit entries
+ * win over discovered ones.
+ */
+export function buildDesiredState(
+    settings: Settings,
+    hostApps: readonly string[] = [],
+): DesiredState {
+    const caches = new Map(settings.caches.map((c) => [c.name, c]));
+    const apps = new Map<string, AppDesired>();
+    for (const a of settings.apps) {
+        apps.set(
+            a.name,
+            appDesired(
+                a.name,
+                a.caches,
+                a.readOnly,
+                a.builder,
+                false,
+                caches,
+                settings.sharedRoot,
+                a.group,
+            ),
+        );
+    }
+    if (settings.discover.enabled) {
+        for (const name of hostApps) {
+            if (apps.has(name) || settings.discover.exclude.includes(name)) continue;
+            apps.set(
+                name,
+                appDesired(
+                    name,
+                    settings.discover.caches,
+                    [],
+                    settings.discover.builder,
+                    true,
+                    caches,
+                    settings.sharedRoot,
+                ),
+            );
+        }
+    }
+    return {
+        sharedRoot: settings.sharedRoot,
+        stateDir: settings.stateDir,
+        dirs: [
+            ...settings.caches.map((c) => ({
+                name: c.name,
+                hostPath: cacheHostPath(settings.sharedRoot, c.dir),
+                owner: c.owner,
+                mode: c.mode,
+            })),
+            ...groupDirs(settings),
+        ],
+        apps: [...apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+        afterChange: settings.afterChange,
+        maxParallelRestarts: settings.maxParallelRestarts,
+        purgeRemovedCaches: settings.purgeRemovedCaches,
+        buildCache: settings.buildCache,
+        warmup: settings.warmup,
+        hostPaths: settings.hostPaths,
+    };
+}
+
+/** One directory per (group, cache) that some app of the group uses, sorted. */
+function groupDirs(settings: Settings): CacheDir[] {
+    const byName = new Map(settings.caches.map((c) => [c.name, c]));
+    const out = new Map<string, CacheDir>();
+    for (const a of settings.apps) {
+        if (!a.group) continue;
+        for (const cn of a.caches) {
+            const c = byName.get(cn);
+            if (!c) continue;
+            const k = cacheDirKey(cn, a.group);
+            out.set(k, {
+                name: k,
+                hostPath: cacheHostPath(settings.sharedRoot, c.dir, a.group),
+                owner: c.owner,
+                mode: c.mode,
+            });
+        }
+    }
+    return [...out.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}

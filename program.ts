@@ -1,0 +1,190 @@
+/**
+ * The program's flow, from raw stack config to resources:
+ * validate → (probe the host, read-only) → desired state → components → outputs.
+ * index.ts only reads config and calls {@link runProgram}. Each step is one
+ * function that takes the host it works on, so a stack with several hosts
+ * is a loop over {@link planHost} and {@link declareHost}.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RawSettings } from "./config/raw";
+import { checkAppName } from "./config/schema";
+import { Settings } from "./config/types";
+import { validateSettings } from "./config/validate";
+import { DokkuSharedCache } from "./components/dokku-shared-cache";
+import { remoteConnection } from "./components/remote-command";
+import { connectionId } from "./host/generation";
+import { Observed } from "./host/probe";
+import { pinKnownHost } from "./io/known-hosts";
+import { probeHost } from "./io/ssh";
+import { DesiredState, buildDesiredState } from "./model/desired-state";
+import { driftOf } from "./report/drift";
+
+export type Prober = typeof probeHost;
+
+export interface ProgramArgs {
+    /** Raw stack config values (every key of the namespace, not the private key). */
+    raw: RawSettings;
+    /** The SSH private key, a secret. */
+    privateKey: pulumi.Output<string>;
+    /** Replaces the SSH probe (tests; the offline plan). */
+    probe?: Prober;
+}
+
+/** The name of the root component of the (first) host: part of every URN, never to change. */
+export const ROOT_NAME = "dokku";
+
+/** Everything decided about one host before any resource is declared. */
+export interface HostPlan {
+    settings: Settings;
+    desired: DesiredState;
+    /** Per app, its drift repair generation; undefined when drift detection is off. */
+    repair?: Record<string, number>;
+    /** Per app, what drifted ("" in sync); empty when nothing was read. */
+    drift: Record<string, string>;
+    /** Local known_hosts pinning the host key, for the warm-up's ssh. */
+    knownHostsFile?: string;
+}
+
+/** Waits for an Output's value inside the program (the value stays out of logs). */
+function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Reads the host read-only when `discover` or drift detection needs it. */
+async function observeHost(
+    settings: Settings,
+    key: string,
+    probe: Prober,
+): Promise<Observed | undefined> {
+    if (!settings.discover.enabled && !settings.detectDrift) return undefined;
+    return probe(
+        settings.connection,
+        key,
+        settings.apps.map((a) => a.name),
+        settings.discover.enabled,
+        settings.stateDir,
+    );
+}
+
+/** A configured app missing on the host fails the run before anything is created. */
+function assertAppsExist(settings: Settings, observed: Observed | undefined): void {
+    if (!observed) return;
+    const explicit = settings.apps.map((a) => a.name);
+    const missing = explicit.filter((a) => observed.state[a] && !observed.state[a].exists);
+    if (missing.length === 0) return;
+    throw new pulumi.InputPropertiesError({
+        message: `app(s) not found on ${settings.connection.host}: ${missing.join(", ")}; nothing was changed on any app`,
+        errors: missing.map((a) => ({
+            propertyPath: `dokku-shared-cache:apps[${explicit.indexOf(a)}].name`,
+            reason: `app ${JSON.stringify(a)} does not exist on the host (dokku apps:exists exit 20); create it or remove it from the stack`,
+        })),
+    });
+}
+
+/** The host's app names usable as Dokku 0.38 names (for `discover`); warns about the others. */
+function hostAppNames(settings: Settings, observed: Observed | undefined): string[] {
+    return (observed?.apps ?? []).filter((a) => {
+        const bad = checkAppName(a);
+        if (bad && settings.discover.enabled) {
+            void pulumi.log.warn(
+                `discover: skipping host app ${JSON.stringify(a)}: its name ${bad}`,
+            );
+        }
+        return !bad;
+    });
+}
+
+/**
+ * Drift repair generations: an app whose host state drifted gets the next
+ * generation in its converge script, so the engine runs it (an update); the
+ * converge records the generation in its ledger, so once repaired the script
+ * text is stable again and the next run has nothing to do.
+ */
+function driftRepairs(
+    desired: DesiredState,
+    observed: Observed | undefined,
+    detectDrift: boolean,
+): Pick<HostPlan, "drift" | "repair"> {
+    const drift: Record<string, string> = {};
+    if (!observed || !detectDrift) return { drift };
+    const repair: Record<string, number> = {};
+    for (const app of desired.apps) {
+        const o = observed.state[app.name];
+        drift[app.name] = driftOf(app, o);
+        repair[app.name] = (o?.repair ?? 0) + (drift[app.name] ? 1 : 0);
+        if (drift[app.name] && o?.repair != null) {
+            void pulumi.log.warn(
+                `app ${app.name} drifted on the host (${drift[app.name]}); this run converges it again`,
+            );
+        }
+    }
+    return { drift, repair };
+}
+
+/** Pins the host key in a local known_hosts when the warm-up's ssh needs it. */
+function warmupKnownHosts(settings: Settings): string | undefined {
+    const c = settings.connection;
+    if (!settings.warmup.playwright || !c.hostKey) return undefined;
+    return pinKnownHost(c.host, c.port, c.hostKey);
+}
+
+/** Validated settings of one host → everything its resources need (reads the host, read-only). */
+export async function planHost(settings: Settings, key: string, probe: Prober): Promise<HostPlan> {
+    const observed = await observeHost(settings, key, probe);
+    assertAppsExist(settings, observed);
+    const desired = buildDesiredState(settings, hostAppNames(settings, observed));
+    return {
+        settings,
+        desired,
+        ...driftRepairs(desired, observed, settings.detectDrift),
+        knownHostsFile: warmupKnownHosts(settings),
+    };
+}
+
+/** The resources of one host, under one root component. */
+export function declareHost(
+    name: string,
+    plan: HostPlan,
+    privateKey: pulumi.Output<string>,
+    key: string,
+): DokkuSharedCache {
+    const c = plan.settings.connection;
+    return new DokkuSharedCache(name, {
+        connection: remoteConnection(c, privateKey),
+        desired: plan.desired,
+        repair: plan.repair,
+        connectionId: connectionId(c, key),
+        connectionSpec: c,
+        knownHostsFile: plan.knownHostsFile,
+    });
+}
+
+/** The stack outputs of one host. */
+export function stackOutputs(host: DokkuSharedCache, plan: HostPlan) {
+    return {
+        summary: host.summary,
+        cacheDirs: host.cacheDirs,
+        apps: host.appSummary,
+        drift: pulumi.output(
+            Object.fromEntries(Object.entries(plan.drift).filter(([, v]) => v !== "")),
+        ),
+        buildCache: host.buildCache
+            ? pulumi.all({
+                  schedule: host.buildCache.schedule,
+                  gc: host.buildCache.gc,
+                  pruned: host.buildCache.pruned,
+              })
+            : pulumi.output(undefined),
+        lastRuns: pulumi.all(
+            Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun])),
+        ),
+    };
+}
+
+export async function runProgram(args: ProgramArgs) {
+    const key = await valueOf(args.privateKey);
+    const settings = validateSettings({ ...args.raw, privateKey: key });
+    const plan = await planHost(settings, key, args.probe ?? probeHost);
+    const host = declareHost(ROOT_NAME, plan, args.privateKey, key);
+    return stackOutputs(host, plan);
+}

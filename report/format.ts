@@ -1,0 +1,111 @@
+/**
+ * The host report as text: the table `npm run verify` prints.
+ */
+import { parseVersion } from "../host/build-cache";
+import { HostReport } from "./host-report";
+
+/** `1234567890` → `1.23 GB` (decimal, like Docker). */
+export function humanBytes(n: number | null): string {
+    if (n === null) return "?";
+    const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let i = 0;
+    let v = n;
+    while (v >= 1000 && i < units.length - 1) {
+        v /= 1000;
+        i++;
+    }
+    return i === 0 ? `${v} B` : `${v.toFixed(2)} ${units[i]}`;
+}
+
+function table(rows: string[][]): string[] {
+    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return rows.map((r) =>
+        r
+            .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i])))
+            .join("  ")
+            .trimEnd(),
+    );
+}
+
+/** One line about the builder GC: what daemon.json sets, or what the engine does without it. */
+export function gcText(gc: Record<string, unknown> | null, engine: string): string {
+    if (gc) {
+        const keys = Object.entries(gc)
+            .filter(([k]) => k === "enabled" || k.startsWith("default"))
+            .map(([k, v]) => `${k}=${String(v)}`);
+        const policies = Array.isArray(gc.policy) ? gc.policy.length : 0;
+        return `${keys.join(" ")}${policies ? ` + ${policies} polic${policies === 1 ? "y" : "ies"}` : ""}`;
+    }
+    const v = parseVersion(engine);
+    if (!v) return "none";
+    // contract §7: `enabled` defaults to true from 28.2; before, no automatic GC.
+    return v[0] > 28 || (v[0] === 28 && v[1] >= 2)
+        ? "none (this engine's default GC runs: reserved 10%, max-used 80%, min-free 20% of the disk)"
+        : "none (this engine runs NO automatic build-cache GC: set buildCache.gc)";
+}
+
+/** The human-readable report. */
+export function formatReport(r: HostReport): string {
+    const out: string[] = [];
+    out.push(
+        `dokku-shared-cache report for ${r.host}: ${r.inSync ? "IN SYNC" : `DRIFT (${r.problems.length} problem${r.problems.length === 1 ? "" : "s"})`}`,
+        "",
+    );
+    const appRows = [["APP", "MOUNTS", "ENV", "BUILDER", "CACHES HELP", "STATUS"]];
+    for (const a of r.apps) {
+        appRows.push([
+            a.name + (a.group ? ` [${a.group}]` : ""),
+            `${a.mounts.filter((m) => m.present).length}/${a.mounts.length}`,
+            `${a.env.filter((e) => e.actual === e.want).length}/${a.env.length}`,
+            a.builder,
+            a.cachesHelpBuild ? "build+run" : "run time only",
+            a.drift === "" ? "ok" : a.drift,
+        ]);
+    }
+    out.push(...table(appRows));
+    const missing = r.apps.flatMap((a) => [
+        ...a.mounts.filter((m) => !m.present).map((m) => `  ${a.name}: mount ${m.arg} missing`),
+        ...a.env
+            .filter((e) => e.actual !== e.want)
+            .map(
+                (e) =>
+                    `  ${a.name}: ${e.key}=${e.want} ${e.actual === null ? "missing" : `is ${JSON.stringify(e.actual)}`}`,
+            ),
+    ]);
+    if (missing.length) out.push("", ...missing);
+    out.push(
+        "",
+        "(Dokku mounts reach deploy and run containers only, never an image build: no app's build uses these caches.)",
+        "",
+    );
+    const cacheRows = [["CACHE", "PATH", "SIZE", "OWNER", "MODE", "STATUS"]];
+    for (const c of r.caches) {
+        cacheRows.push([
+            c.name,
+            c.path,
+            c.exists ? humanBytes(c.bytes) : "-",
+            c.owner ?? "-",
+            c.mode ?? "-",
+            !c.exists ? "missing" : c.ok ? "ok" : `want ${c.wantOwner} ${c.wantMode}`,
+        ]);
+    }
+    out.push(...table(cacheRows), "");
+    const b = r.buildCache;
+    out.push(
+        `Docker build cache: ${humanBytes(b.sizeBytes)} (reclaimable ${humanBytes(b.reclaimableBytes)}); ` +
+            `engine ${b.engine || "not reachable"}, buildx ${b.buildx || "none"}${b.variant ? ` (prune: ${b.variant})` : ""}`,
+        `Prune schedule: ${b.scheduler} (wanted: ${b.wantSchedule})`,
+        `Builder GC (daemon.json): ${gcText(b.daemonGc, b.engine)}${b.wantGc ? " (wanted)" : ""}`,
+    );
+    for (const dk of r.disk) {
+        const used = dk.sizeBytes > 0 ? Math.round((1 - dk.availBytes / dk.sizeBytes) * 100) : 0;
+        out.push(
+            `Disk for ${dk.label === "docker" ? "Docker" : "the shared caches"} (${dk.path}, on ${dk.mount}): ${humanBytes(dk.availBytes)} free of ${humanBytes(dk.sizeBytes)} (${used}% used)`,
+        );
+    }
+    out.push(
+        `Apps on the host not managed by this stack: ${r.unmanagedApps.length ? r.unmanagedApps.join(", ") : "none"}`,
+    );
+    if (r.problems.length) out.push("", "Problems:", ...r.problems.map((p) => `  - ${p}`));
+    return out.join("\n") + "\n";
+}

@@ -1,0 +1,145 @@
+/**
+ * The host report behind `npm run verify`: a pure comparison of what the
+ * report script read on the host (host/facts.ts) with the desired state.
+ */
+import {
+    PruneVariant,
+    parseBuildxVersion,
+    parseDockerSize,
+    pruneVariant,
+} from "../host/build-cache";
+import { statMode } from "../host/cache-dirs";
+import { HostFacts } from "../host/facts";
+import { Observed, ObservedApp } from "../host/probe";
+import { DesiredState, mountArg } from "../model/desired-state";
+import { driftOf, mountPresent } from "./drift";
+
+export interface AppReport {
+    name: string;
+    exists: boolean;
+    group?: string;
+    mounts: { arg: string; present: boolean }[];
+    env: { key: string; want: string; actual: string | null }[];
+    builder: string;
+    cachesHelpBuild: boolean;
+    drift: string;
+}
+
+export interface CacheReport {
+    name: string;
+    path: string;
+    exists: boolean;
+    bytes: number | null;
+    owner: string | null;
+    mode: string | null;
+    wantOwner: string;
+    wantMode: string;
+    ok: boolean;
+}
+
+export interface HostReport {
+    host: string;
+    inSync: boolean;
+    problems: string[];
+    apps: AppReport[];
+    caches: CacheReport[];
+    buildCache: {
+        engine: string;
+        buildx: string;
+        variant: PruneVariant | null;
+        sizeBytes: number | null;
+        reclaimableBytes: number | null;
+        scheduler: string;
+        wantSchedule: string;
+        daemonGc: Record<string, unknown> | null;
+        wantGc: boolean;
+    };
+    disk: HostFacts["disk"];
+    unmanagedApps: string[];
+}
+
+/** Compares what the host has with the desired state. Pure. */
+export function buildReport(
+    d: DesiredState,
+    observed: Observed,
+    facts: HostFacts,
+    host: string,
+): HostReport {
+    const problems: string[] = [];
+    const apps: AppReport[] = d.apps.map((a) => {
+        const o: ObservedApp = observed.state[a.name] ?? { exists: false, mounts: [], env: {} };
+        const drift = driftOf(a, o);
+        if (drift) problems.push(`app ${a.name}: ${drift}`);
+        return {
+            name: a.name,
+            exists: o.exists,
+            ...(a.group ? { group: a.group } : {}),
+            mounts: a.mounts.map((m) => ({
+                arg: mountArg(m),
+                present: mountPresent(o, m),
+            })),
+            env: Object.entries(a.env).map(([key, want]) => ({
+                key,
+                want,
+                actual: o.env[key] ?? null,
+            })),
+            builder: a.builder,
+            cachesHelpBuild: a.cachesHelpBuild,
+            drift,
+        };
+    });
+    const caches: CacheReport[] = d.dirs.map((c) => {
+        const f = facts.caches[c.name] ?? { exists: false, path: c.hostPath };
+        const wantMode = statMode(c.mode);
+        const ok = f.exists && f.owner === c.owner && f.mode === wantMode;
+        if (!f.exists) problems.push(`cache ${c.name}: ${c.hostPath} missing`);
+        else if (!ok)
+            problems.push(
+                `cache ${c.name}: owner/mode ${f.owner} ${f.mode}, want ${c.owner} ${wantMode}`,
+            );
+        return {
+            name: c.name,
+            path: c.hostPath,
+            exists: f.exists,
+            bytes: f.bytes ?? null,
+            owner: f.owner ?? null,
+            mode: f.mode ?? null,
+            wantOwner: c.owner,
+            wantMode,
+            ok,
+        };
+    });
+    const row = facts.docker.df?.find((r) => r.Type === "Build Cache");
+    const b = d.buildCache;
+    const wantSchedule = b ? b.schedule : "unmanaged";
+    if (b && b.schedule !== "off" && facts.scheduler === "none") {
+        problems.push(`build cache: no prune schedule installed (want ${b.schedule})`);
+    }
+    if (b?.gc && !facts.daemonGc) {
+        problems.push("build cache: daemon.json has no builder.gc (want one)");
+    }
+    const managed = new Set(d.apps.map((a) => a.name));
+    const buildx = parseBuildxVersion(facts.docker.buildx) ?? "";
+    return {
+        host,
+        inSync: problems.length === 0,
+        problems,
+        apps,
+        caches,
+        buildCache: {
+            engine: facts.docker.engine,
+            buildx,
+            variant: facts.docker.engine
+                ? pruneVariant(facts.docker.engine, buildx || undefined)
+                : null,
+            sizeBytes: row ? (parseDockerSize(row.Size) ?? null) : null,
+            reclaimableBytes: row ? (parseDockerSize(row.Reclaimable.split(" ")[0]) ?? null) : null,
+            scheduler: facts.scheduler,
+            wantSchedule,
+            daemonGc: facts.daemonGc,
+            wantGc: Boolean(b?.gc),
+        },
+        disk: facts.disk,
+        unmanagedApps: observed.apps.filter((a) => !managed.has(a)),
+    };
+}
