@@ -83,6 +83,7 @@ export function runTs(
     script: string,
     args: string[],
     input?: string,
+    env?: NodeJS.ProcessEnv,
 ): { code: number; stdout: string; stderr: string } {
     const r = spawnSync(
         process.execPath,
@@ -92,7 +93,7 @@ export function runTs(
             path.resolve(__dirname, "..", script),
             ...args,
         ],
-        { input, encoding: "utf8" },
+        { input, encoding: "utf8", ...(env ? { env } : {}) },
     );
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
