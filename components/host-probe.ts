@@ -38,52 +38,99 @@ export interface Observed {
  * Read-only script: one JSON document on stdout. Only `dokku` reads. With
  * `everyApp`, it also reads the state of every app the host lists (names
  * that are not valid Dokku 0.38 app names are listed but never read).
+ *
+ * The two reads of each app run in the background, at most twice the host's
+ * CPU count (2..8) apps at once: each `dokku` call is a bash process with
+ * plugin triggers (tens of ms of CPU), so one after another they were most of
+ * a no-op `pulumi up` (see bench/results.md). Each app's JSON goes to a file
+ * in a private temp dir (removed on exit) and the document is assembled in
+ * the order asked; a failed read fails the whole probe with its message.
  */
 export function probeScript(apps: readonly string[], everyApp = false, stateDir = ""): string {
+    const explicit = apps.length ? apps.map(shQuote).join(" ") : "''";
     return `set -eu
 STATE=${shQuote(stateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
 nl='
 '
-
-printf '{"apps":%s,"state":{' "$(printf '%s\\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')"
-sep=''
+P=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+case "$P" in ''|*[!0-9]*) P=1 ;; esac
+P=$((P * 2)); [ "$P" -le 8 ] || P=8; [ "$P" -ge 2 ] || P=2
+umask 077
+pt=$(mktemp -d "\${TMPDIR:-/tmp}/dsc-probe.XXXXXX")
+trap 'rm -rf "$pt"' EXIT
+mkfifo "$pt/slots"
+exec 9<>"$pt/slots"
+i=0
+while [ "$i" -lt "$P" ]; do echo >&9; i=$((i + 1)); done
+k=0
+read_one() { # app, file: both reads, then the app's JSON into the file
+  if m=$(dokku storage:list "$1" --format json 2>"$2.err") &&
+    e=$(dokku config:export --format json "$1" 2>>"$2.err"); then
+    rep=null
+    if [ -n "$STATE" ] && [ -s "$STATE/apps/$1.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$1.json" 2>/dev/null || echo 0); fi
+    printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" >"$2"
+  else
+    echo "$?" >"$2.rc"
+  fi
+}
 probe_one() {
   app=$1
+  k=$((k + 1))
+  f="$pt/$k.json"
   case "$nl$list$nl" in
     *"$nl$app$nl"*)
     if [ -n "$STATE" ] && [ ! -s "$STATE/apps/$app.json" ]; then
       # Never converged by this program: nothing of ours can have drifted, and
       # its converge reads the state anyway; skip the two reads.
-      printf '%s%s:{"exists":true,"mounts":[],"env":{},"repair":null,"unread":true}' "$sep" "$(printf '%s' "$app" | jq -R .)"
-      sep=','
+      printf '%s:{"exists":true,"mounts":[],"env":{},"repair":null,"unread":true}' "$(printf '%s' "$app" | jq -R .)" >"$f"
       return 0
     fi
-    m=$(dokku storage:list "$app" --format json)
-    e=$(dokku config:export --format json "$app")
-    rep=null
-    if [ -n "$STATE" ] && [ -s "$STATE/apps/$app.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$app.json" 2>/dev/null || echo 0); fi
-    printf '%s%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s}' "$sep" "$(printf '%s' "$app" | jq -R .)" "$m" "$e" "$rep"
+    read -r _ <&9
+    { read_one "$app" "$f"; echo >&9; } &
     ;;
     *)
-    printf '%s%s:{"exists":false,"mounts":[],"env":{}}' "$sep" "$(printf '%s' "$app" | jq -R .)"
+    printf '%s:{"exists":false,"mounts":[],"env":{}}' "$(printf '%s' "$app" | jq -R .)" >"$f"
     ;;
   esac
-  sep=','
 }
-for app in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do
+for app in ${explicit}; do
   if [ -n "$app" ]; then probe_one "$app"; fi
 done
 ${
     everyApp
-        ? `printf '%s\\n' "$list" | while IFS= read -r app; do
+        ? `ifs=$IFS
+IFS=$nl
+set -f
+for app in $list; do
   case "$app" in ''|*[!a-z0-9.-]*|[.-]*) continue ;; esac
-  for known in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do [ "$known" = "$app" ] && continue 2; done
+  for known in ${explicit}; do [ "$known" = "$app" ] && continue 2; done
   probe_one "$app"
-done`
+done
+IFS=$ifs
+set +f`
         : ""
 }
-printf '}}\\n'
+wait
+i=1
+while [ "$i" -le "$k" ]; do
+  if [ -e "$pt/$i.json.rc" ]; then
+    cat "$pt/$i.json.err" >&2
+    exit "$(cat "$pt/$i.json.rc")"
+  fi
+  i=$((i + 1))
+done
+printf '{"apps":%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')"
+i=1
+while [ "$i" -le "$k" ]; do
+  [ "$i" -eq 1 ] || printf ','
+  cat "$pt/$i.json"
+  i=$((i + 1))
+done
+printf '}}\n'
+exec 9>&-
+rm -rf "$pt"
+trap - EXIT
 `;
 }
 
@@ -125,7 +172,9 @@ export function knownHostsLine(host: string, port: number, hostKey: string): str
 }
 
 /**
- * Runs `script` on the host through the system `ssh` client: pinned host key
+ * Runs `script` on the host through the system `ssh` client (the script on
+ * stdin of `remoteCommand`, default `sh -s`, as remote.Command runs its
+ * short command texts with its `stdin`): pinned host key
  * (StrictHostKeyChecking=yes with a private known_hosts), the key from a 0600
  * temp file removed afterwards, bounded connection attempts.
  */
@@ -133,6 +182,7 @@ export async function runSsh(
     conn: ConnectionSpec,
     privateKey: string,
     script: string,
+    remoteCommand = "sh -s",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-ssh-"));
     try {
@@ -175,7 +225,7 @@ export async function runSsh(
             "-p",
             String(conn.port),
             `${conn.user}@${conn.host}`,
-            "sh -s",
+            remoteCommand,
         ];
         return await new Promise((resolve, reject) => {
             const p = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
@@ -209,4 +259,102 @@ export async function probeHost(
         );
     }
     return parseProbe(r.stdout);
+}
+
+/**
+ * What the program keeps of a probe between the two runs of one `pulumi up`
+ * (the preview phase and the update phase): the host's app list and, per
+ * managed app, the drift text and repair generation. Names and verdicts
+ * only, never an env value.
+ */
+export interface ProbeVerdict {
+    apps: string[];
+    drift: Record<string, string>;
+    repair?: Record<string, number>;
+    /** Apps whose drift is warned about (converged by this program before). */
+    warn: string[];
+}
+
+/** How long a preview phase's verdict may serve its update phase (e.g. an interactive `pulumi up` waiting for "yes"). */
+export const VERDICT_TTL_MS = 10 * 60 * 1000;
+
+/** pid, command name and start time (clock ticks since boot) from /proc/<pid>/stat; undefined off Linux. */
+function procStat(pid: number): { ppid: number; comm: string; start: string } | undefined {
+    try {
+        const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const close = s.lastIndexOf(")");
+        const rest = s.slice(close + 2).split(" ");
+        return { comm: s.slice(s.indexOf("(") + 1, close), ppid: Number(rest[1]), start: rest[19] };
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The `pulumi` CLI process running this program, as "pid:start time": the
+ * parent of the first ancestor that is a language host
+ * (`pulumi-language-nodejs`, whose name the kernel cuts to 15 characters).
+ * Both phases of one `pulumi up` run under the same CLI process; a later
+ * command is another process. Undefined when not run by the engine (tests)
+ * or off Linux: then every run probes.
+ */
+export function engineProcessId(from = process.ppid): string | undefined {
+    let pid = from;
+    for (let depth = 0; depth < 4 && pid > 1; depth++) {
+        const st = procStat(pid);
+        if (!st) return undefined;
+        if (st.comm.startsWith("pulumi-language")) {
+            const cli = procStat(st.ppid);
+            return cli && st.ppid > 1 ? `${st.ppid}:${cli.start}` : undefined;
+        }
+        pid = st.ppid;
+    }
+    return undefined;
+}
+
+function verdictFile(id: string): string {
+    const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+    const name = crypto.createHash("sha256").update(id).digest("hex").slice(0, 32);
+    return path.join(os.tmpdir(), `dokku-shared-cache-${uid}`, `probe-${name}.json`);
+}
+
+/**
+ * Keeps a preview phase's verdict for the update phase of the same
+ * `pulumi up` (`id` names the CLI process and everything the probe and the
+ * verdict depend on). Old verdicts (a `pulumi preview` has no update phase)
+ * are removed.
+ */
+export function saveVerdict(id: string, v: ProbeVerdict, now = Date.now()): void {
+    const f = verdictFile(id);
+    const dir = path.dirname(f);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const old of fs.readdirSync(dir)) {
+        const p = path.join(dir, old);
+        try {
+            if (now - fs.statSync(p).mtimeMs > VERDICT_TTL_MS) fs.rmSync(p, { force: true });
+        } catch {
+            // removed meanwhile
+        }
+    }
+    const tmp = `${f}.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(v), { mode: 0o600 });
+    fs.renameSync(tmp, f);
+}
+
+/** The verdict saved by this `pulumi up`'s preview phase, once (it is removed); undefined when none or too old. */
+export function takeVerdict(id: string, now = Date.now()): ProbeVerdict | undefined {
+    const f = verdictFile(id);
+    try {
+        const age = now - fs.statSync(f).mtimeMs;
+        const v = JSON.parse(fs.readFileSync(f, "utf8")) as ProbeVerdict;
+        fs.rmSync(f, { force: true });
+        return age <= VERDICT_TTL_MS &&
+            Array.isArray(v.apps) &&
+            Array.isArray(v.warn) &&
+            typeof v.drift === "object"
+            ? v
+            : undefined;
+    } catch {
+        return undefined;
+    }
 }

@@ -11,7 +11,15 @@ import { RawSettings, checkAppName, validateSettings } from "./config";
 import { remoteConnection } from "./connection";
 import { DokkuSharedCache } from "./dokku-shared-cache";
 import { connectionId } from "./generation";
-import { Observed, driftOf, knownHostsLine, probeHost } from "./host-probe";
+import {
+    Observed,
+    driftOf,
+    engineProcessId,
+    knownHostsLine,
+    probeHost,
+    saveVerdict,
+    takeVerdict,
+} from "./host-probe";
 import { buildDesiredState } from "./model";
 
 export type Prober = typeof probeHost;
@@ -34,8 +42,20 @@ export async function runProgram(args: ProgramArgs) {
     const key = await valueOf(args.privateKey);
     const settings = validateSettings({ ...args.raw, privateKey: key });
     const explicit = settings.apps.map((a) => a.name);
+    const probing = settings.discover.enabled || settings.detectDrift;
+    // `pulumi up` runs the program twice (preview, then update) in one CLI
+    // process: the update phase takes the preview's verdict instead of
+    // reading every app again, so an `up` probes once and does what its
+    // preview showed. Keyed by the CLI process and everything the verdict
+    // depends on; `pulumi preview` or a later `up` probes afresh.
+    const engine = probing && !args.probe ? engineProcessId() : undefined;
+    const reuseId =
+        engine &&
+        [engine, connectionId(settings.connection, key), JSON.stringify(settings)].join("\n");
+    const dryRun = pulumi.runtime.isDryRun();
+    let verdict = reuseId && !dryRun ? takeVerdict(reuseId) : undefined;
     let observed: Observed | undefined;
-    if (settings.discover.enabled || settings.detectDrift) {
+    if (probing && !verdict) {
         observed = await (args.probe ?? probeHost)(
             settings.connection,
             key,
@@ -54,7 +74,7 @@ export async function runProgram(args: ProgramArgs) {
             });
         }
     }
-    const hostApps = (observed?.apps ?? []).filter((a) => {
+    const hostApps = (verdict?.apps ?? observed?.apps ?? []).filter((a) => {
         const bad = checkAppName(a);
         if (bad && settings.discover.enabled) {
             void pulumi.log.warn(
@@ -68,20 +88,27 @@ export async function runProgram(args: ProgramArgs) {
     // generation in its converge script, so the engine runs it (an update);
     // the converge records the generation in its ledger, so once repaired the
     // script text is stable again and the next run has nothing to do.
-    const drift: Record<string, string> = {};
-    let repair: Record<string, number> | undefined;
-    if (observed && settings.detectDrift) {
-        repair = {};
-        for (const app of desired.apps) {
-            const o = observed.state[app.name];
-            drift[app.name] = driftOf(app, o);
-            repair[app.name] = (o?.repair ?? 0) + (drift[app.name] ? 1 : 0);
-            if (drift[app.name] && o?.repair != null) {
-                void pulumi.log.warn(
-                    `app ${app.name} drifted on the host (${drift[app.name]}); this run converges it again`,
-                );
+    if (!verdict && observed) {
+        verdict = { apps: observed.apps, drift: {}, warn: [] };
+        if (settings.detectDrift) {
+            verdict.repair = {};
+            for (const app of desired.apps) {
+                const o = observed.state[app.name];
+                const d = driftOf(app, o);
+                verdict.drift[app.name] = d;
+                verdict.repair[app.name] = (o?.repair ?? 0) + (d ? 1 : 0);
+                // An app this program never converged (no ledger) has not drifted: it is new.
+                if (d && o?.repair != null) verdict.warn.push(app.name);
             }
         }
+        if (reuseId && dryRun) saveVerdict(reuseId, verdict);
+    }
+    const drift = verdict?.drift ?? {};
+    const repair = settings.detectDrift ? verdict?.repair : undefined;
+    for (const app of verdict?.warn ?? []) {
+        void pulumi.log.warn(
+            `app ${app} drifted on the host (${drift[app]}); this run converges it again`,
+        );
     }
     let knownHostsFile: string | undefined;
     const c = settings.connection;
