@@ -263,6 +263,24 @@ export const HOST_RE =
 export const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const HOST_KEY_RE =
     /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [\x20-\x7e]*)?$/;
+/**
+ * The key line of `connection.hostKey`: what `ssh-keyscan` prints (`host ssh-ed25519 AAAA…`, also
+ * `[host]:port …` and comma-separated host lists, as in known_hosts) or the bare key line. Returns
+ * the bare line, or undefined when it is neither; `hosts` are the names the line was given for.
+ */
+export function parseHostKeyLine(text: string): { line: string; hosts: string[] } | undefined {
+    const t = text.trim();
+    if (HOST_KEY_RE.test(t)) return { line: t, hosts: [] };
+    const sp = t.indexOf(" ");
+    if (sp <= 0) return undefined;
+    const rest = t.slice(sp + 1).trim();
+    if (!HOST_KEY_RE.test(rest)) return undefined;
+    const hosts = t
+        .slice(0, sp)
+        .split(",")
+        .map((h) => h.replace(/^\[(.*)\](?::\d+)?$/, "$1"));
+    return { line: rest, hosts };
+}
 const MAX_NAME = 63;
 const MAX_PATH = 255;
 const MAX_ENV_VALUE = 4096;
@@ -457,10 +475,18 @@ function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
                     "to connect without pinning set connection.insecureSkipHostKeyPinning: true",
             });
         }
-    } else if (typeof raw.hostKey !== "string" || !HOST_KEY_RE.test(raw.hostKey.trim())) {
+    } else if (typeof raw.hostKey !== "string" || !parseHostKeyLine(raw.hostKey)) {
         problems.push({
             propertyPath: `${path}.hostKey`,
-            reason: `must be one OpenSSH public key line like 'ssh-ed25519 AAAA...'; got ${show(raw.hostKey)}`,
+            reason: `must be one OpenSSH public key line like 'ssh-ed25519 AAAA...' (or what ssh-keyscan prints: 'HOST ssh-ed25519 AAAA...'); got ${show(raw.hostKey)}`,
+        });
+    } else if (
+        parseHostKeyLine(raw.hostKey)!.hosts.length > 0 &&
+        !parseHostKeyLine(raw.hostKey)!.hosts.some((h) => h.startsWith("|1|") || h === raw.host)
+    ) {
+        problems.push({
+            propertyPath: `${path}.hostKey`,
+            reason: `is ssh-keyscan output for ${parseHostKeyLine(raw.hostKey)!.hosts.join(",")}, not for connection.host ${show(raw.host)}; scan that host, or give the bare key line`,
         });
     } else {
         if (skip === true) {
@@ -469,7 +495,7 @@ function validateConnection(raw: unknown, problems: Problem[]): ConnectionSpec {
                 reason: "cannot be true while hostKey is set; remove one of them",
             });
         }
-        out.hostKey = raw.hostKey.trim();
+        out.hostKey = parseHostKeyLine(raw.hostKey)!.line;
     }
     for (const [field, max] of [
         ["dialErrorLimit", 20],

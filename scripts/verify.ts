@@ -8,6 +8,7 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import {
     CONFIG_NAMESPACE,
     ConfigJsonEntry,
@@ -26,9 +27,16 @@ function readConfig(args: string[]): Record<string, ConfigJsonEntry> {
         >;
     }
     const stack = args.includes("--stack") ? args[args.indexOf("--stack") + 1] : undefined;
+    // The project's engine and settings (scripts/pulumi.sh): a bare `pulumi` may not be on PATH.
     const out = execFileSync(
-        "pulumi",
-        ["config", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])],
+        "bash",
+        [
+            path.resolve(__dirname, "pulumi.sh"),
+            "config",
+            "--json",
+            "--show-secrets",
+            ...(stack ? ["--stack", stack] : []),
+        ],
         { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
     );
     return JSON.parse(out) as Record<string, ConfigJsonEntry>;
