@@ -15,6 +15,7 @@ import { remoteConnection } from "./components/remote-command";
 import { connectionId } from "./host/generation";
 import { Observed } from "./host/probe";
 import { pinKnownHost } from "./io/known-hosts";
+import { ProbeVerdict, engineProcessId, saveVerdict, takeVerdict } from "./io/probe-verdict";
 import { probeHost } from "./io/ssh";
 import { DesiredState, buildDesiredState } from "./model/desired-state";
 import { driftOf } from "./report/drift";
@@ -50,13 +51,33 @@ function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
 
+function probing(settings: Settings): boolean {
+    return settings.discover.enabled || settings.detectDrift;
+}
+
+/**
+ * `pulumi up` runs the program twice (preview, then update) in one CLI
+ * process: the update phase takes the preview's verdict instead of reading
+ * every app again, so an `up` probes once and does what its preview showed.
+ * Keyed by the CLI process and everything the verdict depends on; `pulumi
+ * preview` or a later `up` probes afresh. Undefined (probe every time) when
+ * not run by the engine.
+ */
+function verdictId(settings: Settings, key: string): string | undefined {
+    const engine = probing(settings) ? engineProcessId() : undefined;
+    return (
+        engine &&
+        [engine, connectionId(settings.connection, key), JSON.stringify(settings)].join("\n")
+    );
+}
+
 /** Reads the host read-only when `discover` or drift detection needs it. */
 async function observeHost(
     settings: Settings,
     key: string,
     probe: Prober,
 ): Promise<Observed | undefined> {
-    if (!settings.discover.enabled && !settings.detectDrift) return undefined;
+    if (!probing(settings)) return undefined;
     return probe(
         settings.connection,
         key,
@@ -82,8 +103,8 @@ function assertAppsExist(settings: Settings, observed: Observed | undefined): vo
 }
 
 /** The host's app names usable as Dokku 0.38 names (for `discover`); warns about the others. */
-function hostAppNames(settings: Settings, observed: Observed | undefined): string[] {
-    return (observed?.apps ?? []).filter((a) => {
+function hostAppNames(settings: Settings, listed: readonly string[] = []): string[] {
+    return listed.filter((a) => {
         const bad = checkAppName(a);
         if (bad && settings.discover.enabled) {
             void pulumi.log.warn(
@@ -100,25 +121,19 @@ function hostAppNames(settings: Settings, observed: Observed | undefined): strin
  * converge records the generation in its ledger, so once repaired the script
  * text is stable again and the next run has nothing to do.
  */
-function driftRepairs(
-    desired: DesiredState,
-    observed: Observed | undefined,
-    detectDrift: boolean,
-): Pick<HostPlan, "drift" | "repair"> {
-    const drift: Record<string, string> = {};
-    if (!observed || !detectDrift) return { drift };
-    const repair: Record<string, number> = {};
+function judgeDrift(desired: DesiredState, observed: Observed, detectDrift: boolean): ProbeVerdict {
+    const verdict: ProbeVerdict = { apps: observed.apps, drift: {}, warn: [] };
+    if (!detectDrift) return verdict;
+    verdict.repair = {};
     for (const app of desired.apps) {
         const o = observed.state[app.name];
-        drift[app.name] = driftOf(app, o);
-        repair[app.name] = (o?.repair ?? 0) + (drift[app.name] ? 1 : 0);
-        if (drift[app.name] && o?.repair != null) {
-            void pulumi.log.warn(
-                `app ${app.name} drifted on the host (${drift[app.name]}); this run converges it again`,
-            );
-        }
+        const d = driftOf(app, o);
+        verdict.drift[app.name] = d;
+        verdict.repair[app.name] = (o?.repair ?? 0) + (d ? 1 : 0);
+        // An app this program never converged (no ledger) has not drifted: it is new.
+        if (d && o?.repair != null) verdict.warn.push(app.name);
     }
-    return { drift, repair };
+    return verdict;
 }
 
 /** Pins the host key in a local known_hosts when the warm-up's ssh needs it. */
@@ -128,15 +143,38 @@ function warmupKnownHosts(settings: Settings): string | undefined {
     return pinKnownHost(c.host, c.port, c.hostKey);
 }
 
-/** Validated settings of one host → everything its resources need (reads the host, read-only). */
-export async function planHost(settings: Settings, key: string, probe: Prober): Promise<HostPlan> {
-    const observed = await observeHost(settings, key, probe);
+/**
+ * Validated settings of one host → everything its resources need (reads the
+ * host, read-only, unless this `pulumi up`'s preview phase already did).
+ */
+export async function planHost(
+    settings: Settings,
+    key: string,
+    probe: Prober,
+    reuseVerdict: boolean,
+): Promise<HostPlan> {
+    const id = reuseVerdict ? verdictId(settings, key) : undefined;
+    const dryRun = pulumi.runtime.isDryRun();
+    const saved = id && !dryRun ? takeVerdict(id) : undefined;
+    const observed = saved ? undefined : await observeHost(settings, key, probe);
     assertAppsExist(settings, observed);
-    const desired = buildDesiredState(settings, hostAppNames(settings, observed));
+    const desired = buildDesiredState(
+        settings,
+        hostAppNames(settings, saved?.apps ?? observed?.apps),
+    );
+    const verdict = saved ?? (observed && judgeDrift(desired, observed, settings.detectDrift));
+    if (!saved && verdict && id && dryRun) saveVerdict(id, verdict);
+    const drift = verdict?.drift ?? {};
+    for (const app of verdict?.warn ?? []) {
+        void pulumi.log.warn(
+            `app ${app} drifted on the host (${drift[app]}); this run converges it again`,
+        );
+    }
     return {
         settings,
         desired,
-        ...driftRepairs(desired, observed, settings.detectDrift),
+        drift,
+        repair: settings.detectDrift ? verdict?.repair : undefined,
         knownHostsFile: warmupKnownHosts(settings),
     };
 }
@@ -184,7 +222,7 @@ export function stackOutputs(host: DokkuSharedCache, plan: HostPlan) {
 export async function runProgram(args: ProgramArgs) {
     const key = await valueOf(args.privateKey);
     const settings = validateSettings({ ...args.raw, privateKey: key });
-    const plan = await planHost(settings, key, args.probe ?? probeHost);
+    const plan = await planHost(settings, key, args.probe ?? probeHost, !args.probe);
     const host = declareHost(ROOT_NAME, plan, args.privateKey, key);
     return stackOutputs(host, plan);
 }

@@ -38,6 +38,24 @@ export const HOST_RE =
 export const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const HOST_KEY_RE =
     /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [\x20-\x7e]*)?$/;
+/**
+ * The key line of `connection.hostKey`: what `ssh-keyscan` prints (`host ssh-ed25519 AAAA…`, also
+ * `[host]:port …` and comma-separated host lists, as in known_hosts) or the bare key line. Returns
+ * the bare line, or undefined when it is neither; `hosts` are the names the line was given for.
+ */
+export function parseHostKeyLine(text: string): { line: string; hosts: string[] } | undefined {
+    const t = text.trim();
+    if (HOST_KEY_RE.test(t)) return { line: t, hosts: [] };
+    const sp = t.indexOf(" ");
+    if (sp <= 0) return undefined;
+    const rest = t.slice(sp + 1).trim();
+    if (!HOST_KEY_RE.test(rest)) return undefined;
+    const hosts = t
+        .slice(0, sp)
+        .split(",")
+        .map((h) => h.replace(/^\[(.*)\](?::\d+)?$/, "$1"));
+    return { line: rest, hosts };
+}
 export const SIZE_RE = /^[1-9][0-9]{0,5}(?:\.[0-9]{1,3})?(?:B|kB|KB|MB|GB|TB)$/;
 export const AGE_RE = /^[1-9][0-9]{0,5}[hm]$/;
 /** `registry/name[:tag][@sha256:…]`, the subset of image references we pass on. */
@@ -254,11 +272,11 @@ export const connectionSchema = settingsObject(
             .string({ error: "must be a Unix user name ([a-z_][a-z0-9_-]*, at most 32)" })
             .regex(USER_RE)
             .default(DEFAULT_CONNECTION.user),
-        hostKey: z
-            .string({ error: "must be one OpenSSH public key line like 'ssh-ed25519 AAAA...'" })
-            .trim()
-            .regex(HOST_KEY_RE)
-            .optional(),
+        hostKey: checked((k) =>
+            parseHostKeyLine(k)
+                ? undefined
+                : "must be one OpenSSH public key line like 'ssh-ed25519 AAAA...' (or what ssh-keyscan prints: 'HOST ssh-ed25519 AAAA...')",
+        ).optional(),
         insecureSkipHostKeyPinning: bool.optional(),
         dialErrorLimit: int(1, 20).default(DEFAULT_CONNECTION.dialErrorLimit),
         perDialTimeout: int(1, 300).default(DEFAULT_CONNECTION.perDialTimeout),
@@ -272,6 +290,19 @@ export const connectionSchema = settingsObject(
                 ctx,
                 "is required: pin the host's public key (ssh-keyscan HOST, one line like 'ssh-ed25519 AAAA...'); " +
                     "to connect without pinning set connection.insecureSkipHostKeyPinning: true",
+                false,
+                ["hostKey"],
+            );
+        }
+        const scan = c.hostKey !== undefined ? parseHostKeyLine(c.hostKey) : undefined;
+        if (
+            scan &&
+            scan.hosts.length > 0 &&
+            !scan.hosts.some((h) => h.startsWith("|1|") || h === c.host)
+        ) {
+            problem(
+                ctx,
+                `is ssh-keyscan output for ${scan.hosts.join(",")}, not for connection.host ${show(c.host)}; scan that host, or give the bare key line`,
                 false,
                 ["hostKey"],
             );

@@ -13,6 +13,7 @@ import {
     KEY_SCHEMAS,
     PRIVATE_KEY_RE,
     appSchema,
+    parseHostKeyLine,
     cacheNameSchema,
     cacheSchema,
     show,
@@ -255,7 +256,9 @@ export function validateSettings(raw: RawSettings): Settings {
             user: connection!.user,
             dialErrorLimit: connection!.dialErrorLimit,
             perDialTimeout: connection!.perDialTimeout,
-            ...(connection!.hostKey !== undefined ? { hostKey: connection!.hostKey } : {}),
+            ...(connection!.hostKey !== undefined
+                ? { hostKey: parseHostKeyLine(connection!.hostKey)!.line }
+                : {}),
         },
         sharedRoot: sharedRoot!,
         stateDir: stateDir!,

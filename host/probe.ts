@@ -30,52 +30,99 @@ export interface Observed {
  * Read-only script: one JSON document on stdout. Only `dokku` reads. With
  * `everyApp`, it also reads the state of every app the host lists (names
  * that are not valid Dokku 0.38 app names are listed but never read).
+ *
+ * The two reads of each app run in the background, at most twice the host's
+ * CPU count (2..8) apps at once: each `dokku` call is a bash process with
+ * plugin triggers (tens of ms of CPU), so one after another they were most of
+ * a no-op `pulumi up` (see bench/results.md). Each app's JSON goes to a file
+ * in a private temp dir (removed on exit) and the document is assembled in
+ * the order asked; a failed read fails the whole probe with its message.
  */
 export function probeScript(apps: readonly string[], everyApp = false, stateDir = ""): string {
+    const explicit = apps.length ? apps.map(shQuote).join(" ") : "''";
     return `set -eu
 STATE=${shQuote(stateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
 nl='
 '
-
-printf '{"apps":%s,"state":{' "$(printf '%s\\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')"
-sep=''
+P=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+case "$P" in ''|*[!0-9]*) P=1 ;; esac
+P=$((P * 2)); [ "$P" -le 8 ] || P=8; [ "$P" -ge 2 ] || P=2
+umask 077
+pt=$(mktemp -d "\${TMPDIR:-/tmp}/dsc-probe.XXXXXX")
+trap 'rm -rf "$pt"' EXIT
+mkfifo "$pt/slots"
+exec 9<>"$pt/slots"
+i=0
+while [ "$i" -lt "$P" ]; do echo >&9; i=$((i + 1)); done
+k=0
+read_one() { # app, file: both reads, then the app's JSON into the file
+  if m=$(dokku storage:list "$1" --format json 2>"$2.err") &&
+    e=$(dokku config:export --format json "$1" 2>>"$2.err"); then
+    rep=null
+    if [ -n "$STATE" ] && [ -s "$STATE/apps/$1.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$1.json" 2>/dev/null || echo 0); fi
+    printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" >"$2"
+  else
+    echo "$?" >"$2.rc"
+  fi
+}
 probe_one() {
   app=$1
+  k=$((k + 1))
+  f="$pt/$k.json"
   case "$nl$list$nl" in
     *"$nl$app$nl"*)
     if [ -n "$STATE" ] && [ ! -s "$STATE/apps/$app.json" ]; then
       # Never converged by this program: nothing of ours can have drifted, and
       # its converge reads the state anyway; skip the two reads.
-      printf '%s%s:{"exists":true,"mounts":[],"env":{},"repair":null,"unread":true}' "$sep" "$(printf '%s' "$app" | jq -R .)"
-      sep=','
+      printf '%s:{"exists":true,"mounts":[],"env":{},"repair":null,"unread":true}' "$(printf '%s' "$app" | jq -R .)" >"$f"
       return 0
     fi
-    m=$(dokku storage:list "$app" --format json)
-    e=$(dokku config:export --format json "$app")
-    rep=null
-    if [ -n "$STATE" ] && [ -s "$STATE/apps/$app.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$app.json" 2>/dev/null || echo 0); fi
-    printf '%s%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s}' "$sep" "$(printf '%s' "$app" | jq -R .)" "$m" "$e" "$rep"
+    read -r _ <&9
+    { read_one "$app" "$f"; echo >&9; } &
     ;;
     *)
-    printf '%s%s:{"exists":false,"mounts":[],"env":{}}' "$sep" "$(printf '%s' "$app" | jq -R .)"
+    printf '%s:{"exists":false,"mounts":[],"env":{}}' "$(printf '%s' "$app" | jq -R .)" >"$f"
     ;;
   esac
-  sep=','
 }
-for app in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do
+for app in ${explicit}; do
   if [ -n "$app" ]; then probe_one "$app"; fi
 done
 ${
     everyApp
-        ? `printf '%s\\n' "$list" | while IFS= read -r app; do
+        ? `ifs=$IFS
+IFS=$nl
+set -f
+for app in $list; do
   case "$app" in ''|*[!a-z0-9.-]*|[.-]*) continue ;; esac
-  for known in ${apps.length ? apps.map(shQuote).join(" ") : "''"}; do [ "$known" = "$app" ] && continue 2; done
+  for known in ${explicit}; do [ "$known" = "$app" ] && continue 2; done
   probe_one "$app"
-done`
+done
+IFS=$ifs
+set +f`
         : ""
 }
-printf '}}\\n'
+wait
+i=1
+while [ "$i" -le "$k" ]; do
+  if [ -e "$pt/$i.json.rc" ]; then
+    cat "$pt/$i.json.err" >&2
+    exit "$(cat "$pt/$i.json.rc")"
+  fi
+  i=$((i + 1))
+done
+printf '{"apps":%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')"
+i=1
+while [ "$i" -le "$k" ]; do
+  [ "$i" -eq 1 ] || printf ','
+  cat "$pt/$i.json"
+  i=$((i + 1))
+done
+printf '}}\n'
+exec 9>&-
+rm -rf "$pt"
+trap - EXIT
 `;
 }
 

@@ -1,12 +1,17 @@
 /**
  * Reading a stack's configuration the way Pulumi does, for the user's
  * commands (`npm run plan`, `npm run verify`): `pulumi config --json
- * --show-secrets [-s NAME]`, so the secret is decrypted by Pulumi (its
- * passphrase or secrets provider), or a file holding that same JSON.
+ * --show-secrets [-s NAME]` through the project's engine (scripts/pulumi.sh),
+ * so the secret is decrypted by Pulumi (its passphrase or secrets provider),
+ * or a file holding that same JSON.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import { ConfigJsonEntry, configJsonMap } from "../config/raw";
+
+/** `npm run pulumi`: any pulumi command with the project's engine, run in the project folder. */
+export const PULUMI_SH = path.resolve(__dirname, "..", "scripts", "pulumi.sh");
 
 /** Where a command reads the stack config from. */
 export interface ConfigSource {
@@ -32,19 +37,15 @@ export function readStackConfig(src: ConfigSource): {
             ...(src.stack ? ["-s", src.stack] : []),
         ];
         try {
-            text = execFileSync("pulumi", args, {
+            // The project's engine and settings: a bare `pulumi` may not be on PATH.
+            text = execFileSync("bash", [PULUMI_SH, ...args], {
                 encoding: "utf8",
                 stdio: ["ignore", "pipe", "pipe"],
             });
         } catch (e) {
-            const err = e as NodeJS.ErrnoException & { stderr?: string };
-            if (err.code === "ENOENT") {
-                throw new Error(
-                    "the pulumi CLI is not on PATH (bash scripts/install-pulumi.sh prints a directory that has it), or pass --config-file",
-                );
-            }
+            const err = e as Error & { stderr?: string };
             throw new Error(
-                `pulumi ${args.join(" ")} failed: ${(err.stderr ?? err.message).trim()}`,
+                `npm run pulumi -- ${args.join(" ")} failed: ${(err.stderr || err.message).trim()}`,
             );
         }
     }

@@ -18,7 +18,9 @@ export function knownHostsLine(host: string, port: number, hostKey: string): str
 }
 
 /**
- * Runs `script` on the host through the system `ssh` client: pinned host key
+ * Runs `script` on the host through the system `ssh` client (the script on
+ * stdin of `remoteCommand`, default `sh -s`, as remote.Command runs its
+ * short command texts with its `stdin`): pinned host key
  * (StrictHostKeyChecking=yes with a private known_hosts), the key from a 0600
  * temp file removed afterwards, bounded connection attempts.
  */
@@ -26,6 +28,7 @@ export async function runSsh(
     conn: ConnectionSpec,
     privateKey: string,
     script: string,
+    remoteCommand = "sh -s",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-ssh-"));
     try {
@@ -68,7 +71,7 @@ export async function runSsh(
             "-p",
             String(conn.port),
             `${conn.user}@${conn.host}`,
-            "sh -s",
+            remoteCommand,
         ];
         return await new Promise((resolve, reject) => {
             const p = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });

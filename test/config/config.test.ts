@@ -167,3 +167,35 @@ describe("path and value rules", () => {
         }
     });
 });
+
+describe("connection.hostKey takes what ssh-keyscan prints", () => {
+    const withKey = (hostKey: string, host = "dokku.example.com"): RawSettings => {
+        const raw = validRaw();
+        return { ...raw, connection: { ...(raw.connection as object), host, hostKey } };
+    };
+    it("drops the host field of `ssh-keyscan HOST` and of `ssh-keyscan -p PORT HOST`", () => {
+        for (const [line, host] of [
+            [`dokku.example.com ${HOST_KEY}`, "dokku.example.com"],
+            [`[127.0.0.1]:2222 ${HOST_KEY}`, "127.0.0.1"],
+            [`other,10.0.0.5 ${HOST_KEY}`, "10.0.0.5"],
+            [`  ${HOST_KEY}  `, "dokku.example.com"],
+        ]) {
+            expect(validateSettings(withKey(line, host)).connection.hostKey, line).to.equal(
+                HOST_KEY,
+            );
+        }
+    });
+    it("refuses a scan of another host, naming both", () => {
+        const p = problems(withKey(`elsewhere.example.com ${HOST_KEY}`));
+        expect(p).to.have.length(1);
+        expect(p[0].propertyPath).to.equal("dokku-shared-cache:connection.hostKey");
+        expect(p[0].reason).to.include("elsewhere.example.com").and.include("dokku.example.com");
+    });
+    it("still refuses text that is no key line", () => {
+        for (const bad of ["dokku.example.com", "a b ssh-ed25519 AAAA", "ssh-ed25519"]) {
+            expect(problems(withKey(bad))[0].propertyPath, bad).to.equal(
+                "dokku-shared-cache:connection.hostKey",
+            );
+        }
+    });
+});
