@@ -84,19 +84,9 @@ export const FORBIDDEN_ROOTS = [
     "/boot",
 ];
 
-/** True when `s` is well-formed UTF-16 (no lone surrogates), i.e. encodes to valid UTF-8. */
+/** True when `s` is well-formed UTF-16 (no lone surrogate), i.e. encodes to valid UTF-8. */
 export function isWellFormed(s: string): boolean {
-    for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0xd800 && c <= 0xdbff) {
-            const n = s.charCodeAt(i + 1);
-            if (!(n >= 0xdc00 && n <= 0xdfff)) return false;
-            i++;
-        } else if (c >= 0xdc00 && c <= 0xdfff) {
-            return false;
-        }
-    }
-    return true;
+    return !/\p{Cs}/u.test(s);
 }
 
 /** A value as the user wrote it, shortened, for error messages. */
@@ -208,14 +198,17 @@ function settingsObject<T extends z.ZodRawShape>(shape: T, what: string) {
     const allowed = Object.keys(shape);
     return z.looseObject(shape, { error: what }).superRefine(
         (obj, ctx) => {
-            for (const k of Object.keys(obj)) {
-                if (!allowed.includes(k)) {
-                    problem(ctx, unknownKeyReason(k, allowed), false, [k]);
-                }
+            for (const k of Object.keys(obj).filter((k) => !allowed.includes(k))) {
+                problem(ctx, unknownKeyReason(k, allowed), false, [k]);
             }
         },
         { when: (p) => isPlainObject(p.value) },
     );
+}
+
+/** Leaves out the keys whose value is undefined (optional settings not given). */
+function given<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** A custom problem; with `show`, config/validate.ts appends the value ("; got …"). */
@@ -282,38 +275,43 @@ export const connectionSchema = settingsObject(
         perDialTimeout: int(1, 300).default(DEFAULT_CONNECTION.perDialTimeout),
     },
     "is required: an object with host, port, user and hostKey",
-).superRefine(
-    (c, ctx) => {
-        const skip = c.insecureSkipHostKeyPinning;
-        if (c.hostKey === undefined && skip !== true) {
-            problem(
-                ctx,
-                "is required: pin the host's public key (ssh-keyscan HOST, one line like 'ssh-ed25519 AAAA...'); " +
-                    "to connect without pinning set connection.insecureSkipHostKeyPinning: true",
-                false,
-                ["hostKey"],
-            );
-        }
-        const scan = c.hostKey !== undefined ? parseHostKeyLine(c.hostKey) : undefined;
-        if (
-            scan &&
-            scan.hosts.length > 0 &&
-            !scan.hosts.some((h) => h.startsWith("|1|") || h === c.host)
-        ) {
-            problem(
-                ctx,
-                `is ssh-keyscan output for ${scan.hosts.join(",")}, not for connection.host ${show(c.host)}; scan that host, or give the bare key line`,
-                false,
-                ["hostKey"],
-            );
-        } else if (c.hostKey !== undefined && skip === true) {
-            problem(ctx, "cannot be true while hostKey is set; remove one of them", false, [
-                "insecureSkipHostKeyPinning",
-            ]);
-        }
-    },
-    { when: (p) => isPlainObject(p.value) },
-);
+)
+    .superRefine(
+        (c, ctx) => {
+            const skip = c.insecureSkipHostKeyPinning;
+            if (c.hostKey === undefined && skip !== true) {
+                problem(
+                    ctx,
+                    "is required: pin the host's public key (ssh-keyscan HOST, one line like 'ssh-ed25519 AAAA...'); " +
+                        "to connect without pinning set connection.insecureSkipHostKeyPinning: true",
+                    false,
+                    ["hostKey"],
+                );
+            }
+            const scan = c.hostKey !== undefined ? parseHostKeyLine(c.hostKey) : undefined;
+            if (
+                scan &&
+                scan.hosts.length > 0 &&
+                !scan.hosts.some((h) => h.startsWith("|1|") || h === c.host)
+            ) {
+                problem(
+                    ctx,
+                    `is ssh-keyscan output for ${scan.hosts.join(",")}, not for connection.host ${show(c.host)}; scan that host, or give the bare key line`,
+                    false,
+                    ["hostKey"],
+                );
+            } else if (c.hostKey !== undefined && skip === true) {
+                problem(ctx, "cannot be true while hostKey is set; remove one of them", false, [
+                    "insecureSkipHostKeyPinning",
+                ]);
+            }
+        },
+        { when: (p) => isPlainObject(p.value) },
+    )
+    .transform(({ host, port, user, dialErrorLimit, perDialTimeout, hostKey }) => ({
+        ...{ host, port, user, dialErrorLimit, perDialTimeout },
+        ...(hostKey !== undefined ? { hostKey: parseHostKeyLine(hostKey)!.line } : {}),
+    }));
 
 /** `sharedRoot` and `stateDir`: absolute, at least two levels deep, nowhere the system owns. */
 export const rootSchema = (fallback: string) =>
@@ -458,7 +456,9 @@ const gcSchema = z.preprocess(
             minFreeSpace: size.default(DEFAULT_GC.minFreeSpace),
         },
         "must be true (defaults) or an object {unusedFor, reservedSpace, maxUsedSpace, minFreeSpace}",
-    ).optional(),
+    )
+        .transform(given)
+        .optional(),
 );
 
 /** `buildCache`: `false` turns it off (config/validate.ts); absent or `true` is all defaults. */
@@ -481,7 +481,7 @@ export const buildCacheSchema = z.preprocess(
             gc: gcSchema,
         },
         "must be false or an object {schedule, olderThan, maxSize, pruneNow, gc}",
-    ),
+    ).transform(given),
 );
 
 export const warmupSchema = settingsObject(
@@ -506,11 +506,15 @@ export const warmupSchema = settingsObject(
                     ).optional(),
                 },
                 "must be an object {image, cache, identityFile}",
-            ).optional(),
+            )
+                .transform(given)
+                .optional(),
         ),
     },
     "must be an object {playwright: {image, cache, identityFile}}",
-).default({});
+)
+    .transform(given)
+    .default({});
 
 export const hostPathsSchema = settingsObject(
     {
@@ -520,7 +524,9 @@ export const hostPathsSchema = settingsObject(
         cronDir: absolutePath.default(DEFAULT_HOST_PATHS.cronDir),
     },
     "must be an object {daemonJson, systemdUnitDir, systemdRunDir, cronDir}",
-).default({ ...DEFAULT_HOST_PATHS });
+)
+    .transform(given)
+    .default({ ...DEFAULT_HOST_PATHS });
 
 /** One schema per stack key (each parsed on its own, so one bad key hides no other's problems). */
 export const KEY_SCHEMAS = {

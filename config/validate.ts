@@ -7,13 +7,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { GROUPS_DIR } from "./defaults";
+import { DEFAULT_SHARED_ROOT, GROUPS_DIR } from "./defaults";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, PRIVATE_KEY, RawSettings } from "./raw";
 import {
     KEY_SCHEMAS,
     PRIVATE_KEY_RE,
     appSchema,
-    parseHostKeyLine,
     cacheNameSchema,
     cacheSchema,
     show,
@@ -178,6 +177,8 @@ function validateApps(raw: unknown, caches: CacheSpec[], known: Set<string>, pro
     return apps;
 }
 
+type KeyOutputs = { [K in keyof typeof KEY_SCHEMAS]: z.output<(typeof KEY_SCHEMAS)[K]> };
+
 /**
  * Validates the raw stack config. Collects every problem and throws one
  * `pulumi.InputPropertiesError` naming each bad key; returns typed settings.
@@ -197,20 +198,21 @@ export function validateSettings(raw: RawSettings): Settings {
             "must be an unencrypted PEM or OpenSSH private key (set it with: pulumi config set --secret privateKey < ~/.ssh/id_ed25519); value not shown",
         );
     }
-    const S = KEY_SCHEMAS;
-    const connection = problems.parse(S.connection, raw.connection, ["connection"]);
-    const sharedRoot = problems.parse(S.sharedRoot, raw.sharedRoot, ["sharedRoot"]);
-    const stateDir = problems.parse(S.stateDir, raw.stateDir, ["stateDir"]);
+    const at = <K extends keyof KeyOutputs>(k: K): KeyOutputs[K] | undefined =>
+        problems.parse(KEY_SCHEMAS[k] as unknown as z.ZodType<KeyOutputs[K]>, raw[k], [k]);
+    const connection = at("connection");
+    const sharedRoot = at("sharedRoot");
+    const stateDir = at("stateDir");
     if (sharedRoot && stateDir && overlaps(sharedRoot, stateDir)) {
         problems.add(["stateDir"], `must not overlap sharedRoot ${show(sharedRoot)}`);
     }
     const { caches, known } = validateCaches(
         raw.caches,
-        sharedRoot ?? S.sharedRoot.parse(undefined),
+        sharedRoot ?? DEFAULT_SHARED_ROOT,
         problems,
     );
     const apps = validateApps(raw.apps, caches, known, problems);
-    const d = problems.parse(S.discover, raw.discover, ["discover"]);
+    const d = at("discover");
     const discover = {
         enabled: d?.enabled ?? false,
         exclude: d?.exclude ?? [],
@@ -219,19 +221,12 @@ export function validateSettings(raw: RawSettings): Settings {
             : [...known],
         builder: d?.builder ?? "unknown",
     };
-    const afterChange = problems.parse(S.afterChange, raw.afterChange, ["afterChange"]);
-    const maxParallelRestarts = problems.parse(S.maxParallelRestarts, raw.maxParallelRestarts, [
-        "maxParallelRestarts",
-    ]);
-    const purgeRemovedCaches = problems.parse(S.purgeRemovedCaches, raw.purgeRemovedCaches, [
-        "purgeRemovedCaches",
-    ]);
-    const detectDrift = problems.parse(S.detectDrift, raw.detectDrift, ["detectDrift"]);
-    const buildCache =
-        raw.buildCache === false
-            ? undefined
-            : problems.parse(S.buildCache, raw.buildCache, ["buildCache"]);
-    const warmup = problems.parse(S.warmup, raw.warmup, ["warmup"]);
+    const afterChange = at("afterChange");
+    const maxParallelRestarts = at("maxParallelRestarts");
+    const purgeRemovedCaches = at("purgeRemovedCaches");
+    const detectDrift = at("detectDrift");
+    const buildCache = raw.buildCache === false ? undefined : at("buildCache");
+    const warmup = at("warmup");
     const pw = warmup?.playwright;
     if (pw && !known.has(pw.cache)) {
         problems.add(
@@ -239,7 +234,7 @@ export function validateSettings(raw: RawSettings): Settings {
             `must name a defined cache (${[...known].join(", ")}); got ${show(pw.cache)}`,
         );
     }
-    const hostPaths = problems.parse(S.hostPaths, raw.hostPaths, ["hostPaths"]);
+    const hostPaths = at("hostPaths");
     const list = problems.list;
     if (list.length > 0) {
         throw new pulumi.InputPropertiesError({
@@ -250,16 +245,7 @@ export function validateSettings(raw: RawSettings): Settings {
         });
     }
     return {
-        connection: {
-            host: connection!.host,
-            port: connection!.port,
-            user: connection!.user,
-            dialErrorLimit: connection!.dialErrorLimit,
-            perDialTimeout: connection!.perDialTimeout,
-            ...(connection!.hostKey !== undefined
-                ? { hostKey: parseHostKeyLine(connection!.hostKey)!.line }
-                : {}),
-        },
+        connection: connection!,
         sharedRoot: sharedRoot!,
         stateDir: stateDir!,
         caches,
@@ -269,19 +255,8 @@ export function validateSettings(raw: RawSettings): Settings {
         maxParallelRestarts: maxParallelRestarts!,
         purgeRemovedCaches: purgeRemovedCaches!,
         detectDrift: detectDrift!,
-        buildCache: buildCache && {
-            schedule: buildCache.schedule,
-            olderThan: buildCache.olderThan,
-            maxSize: buildCache.maxSize,
-            ...(buildCache.pruneNow !== undefined ? { pruneNow: buildCache.pruneNow } : {}),
-            ...(buildCache.gc ? { gc: strip(buildCache.gc) } : {}),
-        },
-        warmup: pw ? { playwright: strip(pw) } : {},
-        hostPaths: strip(hostPaths!),
+        buildCache,
+        warmup: warmup!,
+        hostPaths: hostPaths!,
     };
-}
-
-/** Drops keys whose value is undefined and unknown keys a loose schema let through (none, once valid). */
-function strip<T extends object>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
