@@ -10,7 +10,8 @@ import * as path from "path";
 import { ConnectionSpec } from "../config";
 import { DOUBLE_DIR, LocalHost } from "./local-host";
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on (right now). */
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const s = net.createServer();
         s.listen(0, "127.0.0.1", () => {

@@ -10,17 +10,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { readmeShBlock } from "../../testkit/readme";
 
 const REPO = path.resolve(__dirname, "../..");
-
-/** The fenced sh block under the README heading `### The offline plan`. */
-function offlinePlanBlock(readme: string): string[] {
-    const section = readme.split("\n### The offline plan")[1];
-    if (!section) throw new Error("README.md has no '### The offline plan' section");
-    const m = /```sh\n([\s\S]*?)```/.exec(section);
-    if (!m) throw new Error("the offline-plan section has no ```sh block");
-    return m[1].split("\n").filter((l) => l.trim() !== "");
-}
 
 describe("README: the offline plan works as written (real Pulumi CLI)", function () {
     this.timeout(300000);
@@ -38,7 +30,7 @@ describe("README: the offline plan works as written (real Pulumi CLI)", function
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("npm run plan -- --stack example --scripts, and --help", () => {
-        const lines = offlinePlanBlock(fs.readFileSync(path.join(REPO, "README.md"), "utf8"));
+        const lines = readmeShBlock("### The offline plan");
         expect(lines.join("\n")).to.contain("npm run -s plan -- --stack example --scripts");
         const marks = lines.map((l, i) => `${l}\necho "@@step ${i} rc=$?"`);
         const script = ["set -e", `cd ${path.join(dir, "project")}`, ...marks].join("\n");

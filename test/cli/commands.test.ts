@@ -4,26 +4,15 @@
  * `ssh`), and `plan` contacts no host unless `--probe`.
  */
 import { expect } from "chai";
-import * as net from "net";
 import * as path from "path";
 import { configJson, runTs } from "../../testkit/apply";
+import { freePort } from "../../testkit/ssh-host";
 import { HOST_KEY, validRaw } from "../fixtures/settings";
 
 const KEY =
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAsecretbytesNOTREAL\n-----END OPENSSH PRIVATE KEY-----\n";
 /** Only node's own directory: no pulumi, no ssh. */
 const BARE_ENV = { PATH: path.dirname(process.execPath), HOME: process.env.HOME };
-
-function closedPort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
 
 describe("user commands (cli/)", function () {
     this.timeout(60000);
@@ -54,7 +43,7 @@ describe("user commands (cli/)", function () {
     });
 
     it("plan contacts no host unless --probe", async () => {
-        const port = await closedPort();
+        const port = await freePort(); // nothing listens there
         const cfg = configJson(
             validRaw({
                 connection: { host: "127.0.0.1", port, hostKey: HOST_KEY, dialErrorLimit: 1 },

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
     DEFAULT_SHARED_ROOT,
@@ -7,17 +6,7 @@ import {
     checkEnvValue,
     validateSettings,
 } from "../../config";
-import { HOST_KEY, validRaw } from "../fixtures/settings";
-
-function problems(raw: RawSettings): pulumi.InputPropertyErrorDetails[] {
-    try {
-        validateSettings(raw);
-    } catch (e) {
-        expect(pulumi.InputPropertiesError.isInstance(e), String(e)).to.equal(true);
-        return (e as pulumi.InputPropertiesError).errors;
-    }
-    throw new Error("expected validation to fail");
-}
+import { HOST_KEY, problems, validRaw } from "../fixtures/settings";
 
 describe("validateSettings", () => {
     it("applies the seed's five caches and the defaults", () => {

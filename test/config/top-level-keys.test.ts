@@ -3,27 +3,9 @@
  * project's namespace included, with the near miss suggested; the raw config
  * is read from the whole namespace so such a key reaches validation.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import {
-    RawSettings,
-    configJsonMap,
-    nearMiss,
-    namespaceValues,
-    rawFromValues,
-    validateSettings,
-} from "../../config";
-import { validRaw } from "../fixtures/settings";
-
-function problems(raw: RawSettings): pulumi.InputPropertyErrorDetails[] {
-    try {
-        validateSettings(raw);
-    } catch (e) {
-        expect(pulumi.InputPropertiesError.isInstance(e), String(e)).to.equal(true);
-        return (e as pulumi.InputPropertiesError).errors;
-    }
-    throw new Error("expected validation to fail");
-}
+import { configJsonMap, nearMiss, namespaceValues, rawFromValues } from "../../config";
+import { problems, validRaw } from "../fixtures/settings";
 
 describe("unknown stack keys", () => {
     it("a top-level typo fails naming the key, the near miss and what is allowed", () => {

@@ -13,6 +13,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { readmeShBlock } from "../../testkit/readme";
 import { SshHost } from "../../testkit/ssh-host";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -21,11 +22,7 @@ const TOOLS =
 
 /** The fenced sh block under the README heading `## On a real host`. */
 export function realHostBlock(readme: string): string[] {
-    const section = readme.split("\n## On a real host")[1];
-    if (!section) throw new Error("README.md has no '## On a real host' section");
-    const m = /```sh\n([\s\S]*?)```/.exec(section);
-    if (!m) throw new Error("the real-host section has no ```sh block");
-    return m[1].split("\n").filter((l) => l.trim() !== "");
+    return readmeShBlock("## On a real host", readme);
 }
 
 describe("README: the real-host section works as written", function () {
