@@ -19,6 +19,7 @@ import { BuildCacheSpec, DEFAULT_HOST_PATHS, HostPathsSpec } from "./config";
 import { convergeCommand } from "./converge-command";
 import { RemoteConnection } from "./connection";
 import { parseResults } from "./scripts";
+import { RUN_CONVERGE, stdinScript } from "./stdin-script";
 
 /** Stable type token. */
 export const BUILD_CACHE_TYPE = "dokku-shared-cache:index:BuildCache";
@@ -73,7 +74,8 @@ export class BuildCache extends pulumi.ComponentResource {
                 `${name}-prune-now`,
                 {
                     connection: args.connection,
-                    create: pruneNowScript(o),
+                    create: RUN_CONVERGE,
+                    stdin: stdinScript({ converge: pruneNowScript(o) }),
                     triggers: [args.spec.pruneNow],
                     addPreviousOutputInEnv: false,
                 },

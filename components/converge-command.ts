@@ -1,7 +1,8 @@
 /**
  * The one way this program creates a `remote.Command` that converges
  * something and can undo it: create and update run the same idempotent
- * script, delete runs the undo, both wrapped with generations (see
+ * script, delete runs the undo (both sent on stdin, see stdin-script.ts),
+ * both wrapped with generations (see
  * generation.ts) so that a replaced resource's delete never undoes its
  * replacement's work.
  */
@@ -9,6 +10,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteConnection } from "./connection";
 import { generational } from "./generation";
+import { RUN_CONVERGE, RUN_REMOVE, stdinScript } from "./stdin-script";
 
 export interface ConvergeCommandArgs {
     connection: RemoteConnection;
@@ -34,9 +36,12 @@ export function convergeCommand(
         name,
         {
             connection: args.connection,
-            create: g.script,
-            update: g.script,
-            delete: g.delete,
+            // Short stable texts (they appear in the provider's error); the
+            // scripts go on stdin (see stdin-script.ts).
+            create: RUN_CONVERGE,
+            update: RUN_CONVERGE,
+            delete: RUN_REMOVE,
+            stdin: stdinScript({ converge: g.script, remove: g.delete }),
             addPreviousOutputInEnv: false,
         },
         opts,
