@@ -38,8 +38,9 @@ async function main(): Promise<void> {
     console.log(`\n${String(summary)}\n`);
     if (process.argv.includes("--scripts")) {
         for (const c of commands) {
-            console.log(`----- ${c.name}: create/update -----\n${String(c.inputs.create)}`);
-            console.log(`----- ${c.name}: delete -----\n${String(c.inputs.delete)}`);
+            console.log(
+                `----- ${c.name}: create/update \`${String(c.inputs.create)}\`, delete \`${String(c.inputs.delete)}\`, stdin: -----\n${String(c.inputs.stdin)}`,
+            );
         }
     } else {
         console.log("(add --scripts to print the exact script of every remote command)");
