@@ -356,7 +356,15 @@ function deployed(app) {
  * "Start of"/"End of" lines and ` !     Could not start due to N failed checks`.
  */
 function failsRestart(app) {
-    const list = (process.env.DOKKU_DOUBLE_FAIL_RESTART || "").split(",").filter(Boolean);
+    // The same list may also sit in $ROOT/var/lib/dokku-double/fail-restart
+    // (so a test can switch it over SSH while the host runs).
+    const list = [
+        process.env.DOKKU_DOUBLE_FAIL_RESTART || "",
+        readOr(r("var/lib/dokku-double/fail-restart"), "").trim(),
+    ]
+        .join(",")
+        .split(",")
+        .filter(Boolean);
     return list.includes("*") || list.includes(app);
 }
 function failedDeploy(app) {
