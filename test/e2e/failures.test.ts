@@ -69,7 +69,7 @@ describe("e2e failures in Dokku's words (real engine)", function () {
         expect(restarted(w.host)).to.deep.equal([]);
     });
 
-    it("a changed script (on stdin) is an update of exactly that app's command, never a replace", async () => {
+    it("a changed script (on stdin) is an update of exactly that app's command, never a replace; a failed update's restart is retried", async () => {
         w.stack.setConfig(
             hostConfig(w.host, {
                 apps: [
@@ -85,10 +85,17 @@ describe("e2e failures in Dokku's words (real engine)", function () {
         expect(c).to.include("update dokku-app-api-converge");
         expect(c.filter((x) => x.includes("-web-"))).to.deep.equal([]);
         expect(c.filter((x) => /^(replace|create-replacement|delete)/.test(x))).to.deep.equal([]);
+        // The update's restart fails: the next up (same inputs) retries it.
+        fs.writeFileSync(failFile(), "api\n");
+        w.host.clearLog();
+        const failed = await w.stack.up();
+        expect(failed.code).not.to.equal(0);
+        expect(w.host.mounts("api")).to.include(`${w.host.sharedRoot}/npm:/root/.cache/npm`);
+        fs.rmSync(failFile());
         w.host.clearLog();
         const up = await w.stack.up();
         expect(up.code, up.stdout + up.stderr).to.equal(0);
-        expect(w.host.mounts("api")).to.include(`${w.host.sharedRoot}/npm:/root/.cache/npm`);
+        expect(w.host.writes()).to.deep.equal([]);
         expect(restarted(w.host)).to.deep.equal(["api"]);
     });
 });
