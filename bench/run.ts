@@ -13,6 +13,8 @@
  * changed, one option toggled (`afterChange: restart → none`, which every
  * app's script carries). `pulumi up` runs as a user runs it: preview phase
  * then update phase (`--yes`, no `--skip-preview`), default `--parallel`.
+ * Program and floor run in lockstep, scenario by scenario; the no-op `up`
+ * runs `--reps` times on each side (alternating) and reports the median.
  *
  * The double's cost: see README "Benchmark" (dokku calls cost what the
  * double costs to start, ~70-100 ms here, against real Dokku's ~30 ms reads
@@ -20,7 +22,7 @@
  * Dokku's 5.5 s `ps:restart` and 12 s deploy).
  *
  *   npm run bench                                   # N = 1,10,50,100, --scale 0.1
- *   npm run bench -- --n 5 --quick                  # CI: no baseline, no option toggle, floor no-op only
+ *   npm run bench -- --n 5 --quick                  # CI: no baseline, no option toggle, --reps 1
  *   npm run bench -- --n 50 --only program,floor --program /path/to/other/checkout
  *   npm run bench -- --out bench/results.md
  *
@@ -31,7 +33,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runSsh } from "../io/ssh";
-import { PulumiResult, PulumiStack, defaultPulumiHome, engineBin } from "../testkit/pulumi-stack";
+import { PulumiStack, defaultPulumiHome, engineBin } from "../testkit/pulumi-stack";
 import { SshHost } from "../testkit/ssh-host";
 
 /** Real Dokku 0.38.27 on this kind of machine (../shared/third_party/dokku/README.md). */
@@ -190,68 +192,105 @@ function stackConfig(h: SshHost, n: number, detectDrift: boolean): Record<string
     };
 }
 
-/** The program (`floor` = false) or the engine floor (`floor`) through the five scenarios. */
-async function engineSide(
+interface Lane {
+    side: "program" | "floor";
+    h: SshHost;
+    s: PulumiStack;
+    sessions: () => number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * The program and the engine floor through the five scenarios, in lockstep
+ * (each scenario on one side, then on the other), so both see the same
+ * machine; the no-op `up` runs `reps` times on each side, alternating, and
+ * its row is the median (this machine is shared: load varies).
+ */
+async function engineSides(
     n: number,
     scale: number,
-    floor: boolean,
+    sides: Lane["side"][],
     quick: boolean,
+    reps: number,
     program?: string,
-) {
-    const h = await newHost(floor ? 0 : n, scale);
-    const sessions = countSessions(h, floor);
-    const s = await PulumiStack.create({
-        stack: `bench-${floor ? "floor" : "program"}-${n}`,
-        program,
-    });
+): Promise<Row[]> {
+    const lanes: Lane[] = [];
     const rows: Row[] = [];
     try {
-        await s.setSecret("privateKey", h.clientKey);
-        s.setConfig(stackConfig(h, n, !floor));
-        sessions();
-        const step = async (scenario: string, run: () => Promise<PulumiResult>, ok = [0]) => {
-            h.clearLog();
-            const r = await run();
+        for (const side of sides) {
+            const h = await newHost(side === "floor" ? 0 : n, scale);
+            const sessions = countSessions(h, side === "floor");
+            const s = await PulumiStack.create({ stack: `bench-${side}-${n}`, program });
+            lanes.push({ side, h, s, sessions });
+            await s.setSecret("privateKey", h.clientKey);
+            s.setConfig(stackConfig(h, n, side === "program"));
+            sessions();
+        }
+        const once = async (l: Lane, scenario: string, args: string[], ok = [0]) => {
+            l.h.clearLog();
+            const r = await l.s.run([...args, "-s", l.s.stack]);
             if (!ok.includes(r.code)) {
                 throw new Error(
-                    `${floor ? "floor" : "program"} N=${n} ${scenario}: pulumi ${r.args.join(" ")} exited ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
+                    `${l.side} N=${n} ${scenario}: pulumi ${r.args.join(" ")} exited ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
                 );
             }
-            rows.push({
+            process.stderr.write(
+                `  N=${n} ${l.side.padEnd(7)} ${scenario}: ${(r.ms / 1000).toFixed(2)} s\n`,
+            );
+            const row: Row = {
                 n,
-                side: floor ? "floor" : "program",
+                side: l.side,
                 scenario,
                 wall: r.ms / 1000,
                 ops: opsOf(r.stdout) + (r.code !== 0 ? " (changes)" : ""),
-                ...measure(h, sessions()),
-            });
-            process.stderr.write(
-                `  N=${n} ${floor ? "floor  " : "program"} ${scenario}: ${(r.ms / 1000).toFixed(2)} s\n`,
-            );
+                ...measure(l.h, l.sessions()),
+            };
+            return row;
         };
-        const up = () => s.run(["up", "--yes", "-s", s.stack]);
+        const step = async (scenario: string, args: string[], times = 1, ok = [0]) => {
+            const runs = new Map<Lane, Row[]>(lanes.map((l) => [l, []]));
+            for (let i = 0; i < times; i++) {
+                for (const l of lanes) runs.get(l)!.push(await once(l, scenario, args, ok));
+            }
+            for (const l of lanes) {
+                const rs = runs.get(l)!;
+                const worst = (k: "sessions" | "reads" | "writes" | "restarts" | "rebuilds") =>
+                    Math.max(...rs.map((r) => r[k]));
+                rows.push({
+                    ...rs[rs.length - 1],
+                    wall: median(rs.map((r) => r.wall)),
+                    sessions: worst("sessions"),
+                    reads: worst("reads"),
+                    writes: worst("writes"),
+                    restarts: worst("restarts"),
+                    rebuilds: worst("rebuilds"),
+                    scenario: times > 1 ? `${scenario} (median of ${times})` : scenario,
+                });
+            }
+        };
+        const up = ["up", "--yes"];
         await step("first converge", up);
-        await step("no-op up", up);
-        // Quick (CI): the floor only for the no-op ratio, the program without the option toggle.
-        if (quick && floor) return rows;
+        await step("no-op up", up, reps);
         // --expect-no-changes: exit 255 when the preview has changes (reported, and a missed target).
-        await step(
-            "no-op preview",
-            () => s.run(["preview", "--expect-no-changes", "-s", s.stack]),
-            [0, 255],
-        );
-        const cfg = s.currentConfig();
-        const apps = (cfg.apps as { name: string; caches: string[] }[]).map((a) => ({ ...a }));
-        apps[0].caches = ["pip", "uv"];
-        s.updateConfig({ apps });
+        await step("no-op preview", ["preview", "--expect-no-changes"], 1, [0, 255]);
+        for (const l of lanes) {
+            const apps = (l.s.currentConfig().apps as { name: string; caches: string[] }[]).map(
+                (a) => ({ ...a }),
+            );
+            apps[0].caches = ["pip", "uv"];
+            l.s.updateConfig({ apps });
+        }
         await step("one app changed", up);
         if (quick) return rows;
-        s.updateConfig({ afterChange: "none" });
+        for (const l of lanes) l.s.updateConfig({ afterChange: "none" });
         await step("option toggled", up);
         return rows;
     } finally {
-        s.cleanup();
-        await h.stop();
+        for (const l of lanes) {
+            l.s.cleanup();
+            await l.h.stop();
+        }
     }
 }
 
@@ -321,15 +360,15 @@ async function main(): Promise<number> {
     const quick = flag("quick");
     const only = arg("only", quick ? "program,floor" : "program,floor,baseline").split(",");
     const program = arg("program", "") || undefined;
+    const reps = Number(arg("reps", quick ? "1" : "3"));
     const load0 = os.loadavg()[0];
     const dbl = doubleCallMs();
     const rows: Row[] = [];
     for (const n of ns) {
         process.stderr.write(`N=${n}\n`);
-        if (only.includes("program"))
-            rows.push(...(await engineSide(n, scale, false, quick, program)));
-        if (only.includes("floor"))
-            rows.push(...(await engineSide(n, scale, true, quick, program)));
+        const sides = (["program", "floor"] as const).filter((x) => only.includes(x));
+        if (sides.length)
+            rows.push(...(await engineSides(n, scale, [...sides], quick, reps, program)));
         if (only.includes("baseline")) rows.push(...(await baselineSide(n, scale)));
     }
     const c = costEnv(scale);
@@ -339,7 +378,7 @@ async function main(): Promise<number> {
         { encoding: "utf8" },
     ).trim();
     const get = (n: number, side: Side, s: string) =>
-        rows.find((r) => r.n === n && r.side === side && r.scenario === s);
+        rows.find((r) => r.n === n && r.side === side && r.scenario.startsWith(s));
     const lines: string[] = [
         `Benchmark on ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString().slice(0, 16)}Z; ` +
             `pulumi ${pulumiVersion} (language host, command provider 1.2.1), default --parallel (4 × CPUs); real OpenSSH on loopback; ` +

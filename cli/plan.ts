@@ -1,7 +1,8 @@
 /**
  * `npm run plan`: the offline plan. Runs the real program on a stack's
  * config under Pulumi's mock engine and prints every resource it would
- * register, with `--scripts` the exact script each remote command would run.
+ * register, with `--scripts` the exact script each remote command would run
+ * (its short create/delete text and the stdin that carries the scripts).
  * Contacts no host unless `--probe` (then the program's read-only probe runs,
  * as at `pulumi preview`).
  */
@@ -59,8 +60,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`\n${String(summary)}\n`);
     if (cl.flags.scripts) {
         for (const c of commands) {
-            console.log(`----- ${c.name}: create/update -----\n${String(c.inputs.create)}`);
-            console.log(`----- ${c.name}: delete -----\n${String(c.inputs.delete)}`);
+            console.log(
+                `----- ${c.name}: create/update \`${String(c.inputs.create)}\`, delete \`${String(c.inputs.delete)}\`, stdin: -----\n${String(c.inputs.stdin)}`,
+            );
         }
     } else {
         console.log("(add --scripts to print the exact script of every remote command)");

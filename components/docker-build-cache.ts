@@ -17,6 +17,7 @@ import {
 } from "../host/build-cache";
 import { BuildCacheSpec, HostPathsSpec } from "../config/types";
 import { parseResults } from "../host/result";
+import { RUN_CONVERGE, stdinScript } from "../host/stdin-script";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token. */
@@ -64,7 +65,8 @@ export class BuildCache extends pulumi.ComponentResource {
                 `${name}-prune-now`,
                 {
                     connection: args.connection,
-                    create: pruneNowScript(o),
+                    create: RUN_CONVERGE,
+                    stdin: stdinScript({ converge: pruneNowScript(o) }),
                     triggers: [args.spec.pruneNow],
                     addPreviousOutputInEnv: false,
                 },

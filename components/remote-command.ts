@@ -3,14 +3,16 @@
  * handed to each `remote.Command`, the args they all take
  * ({@link HostCommandArgs}), and the one way this program creates a
  * `remote.Command` that converges something and can undo it: create and
- * update run the same idempotent script, delete runs the undo, both wrapped
- * with generations (host/generation.ts) so that a replaced resource's delete
- * never undoes its replacement's work.
+ * update run the same idempotent script, delete runs the undo (both sent on
+ * stdin, see host/stdin-script.ts), both wrapped with generations
+ * (host/generation.ts) so that a replaced resource's delete never undoes its
+ * replacement's work.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionSpec } from "../config/types";
 import { generational } from "../host/generation";
+import { RUN_CONVERGE, RUN_REMOVE, stdinScript } from "../host/stdin-script";
 
 export type RemoteConnection = command.types.input.remote.ConnectionArgs;
 
@@ -64,9 +66,12 @@ export function convergeCommand(
         name,
         {
             connection: args.connection,
-            create: g.script,
-            update: g.script,
-            delete: g.delete,
+            // Short stable texts (they appear in the provider's error); the
+            // scripts go on stdin (see stdin-script.ts).
+            create: RUN_CONVERGE,
+            update: RUN_CONVERGE,
+            delete: RUN_REMOVE,
+            stdin: stdinScript({ converge: g.script, remove: g.delete }),
             addPreviousOutputInEnv: false,
         },
         opts,

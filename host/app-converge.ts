@@ -84,6 +84,32 @@ def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
 `;
 
 /**
+ * Shell for reporting a failed `dokku` call as one paragraph: the app, what
+ * failed, Dokku's own words (its ` !     ` lines, else its last line, colours
+ * stripped) and what to do. Needs `APP` and `ERR` (a file for Dokku's
+ * stderr). `dsc_dokku WHAT TODO ARGS...` runs `dokku ARGS...` (stdout passes
+ * through, stdin from /dev/null) and on failure exits with Dokku's exit code.
+ */
+export const DOKKU_FAILURE_SH = `NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."
+PARTLY="This run's earlier changes to the app are recorded; fix the cause and run pulumi up again."
+UNREADABLE="If Dokku cannot parse the app's ENV file, every config command of the app fails until the value it names is fixed (check with: dokku config:export $APP)."
+dsc_words() { # stdin: Dokku's output; prints its message on one line
+  esc=$(printf '\\033')
+  sed "s/$esc\\[[0-9;]*[A-Za-z]//g" | awk '/^ !     / { sub(/^ !     /, ""); m = m (m == "" ? "" : " ") $0; next } NF { l = $0 } END { gsub(/^[ \\t]+/, "", l); print (m != "" ? m : (l != "" ? l : "(nothing)")) }'
+}
+dsc_fail() { # rc what todo; stdin: Dokku's output
+  echo "dokku-shared-cache: app $APP: $2 failed with exit $1; Dokku says: \\"$(dsc_words)\\". $3" >&2
+  rm -f -- "$ERR"
+  exit "$1"
+}
+dsc_dokku() { # what todo dokku-args...
+  w=$1; t=$2; shift 2
+  r=0; dokku "$@" 2>"$ERR" </dev/null || r=$?
+  if [ "$r" != 0 ]; then dsc_fail "$r" "$w" "$t" <"$ERR"; fi
+  rm -f -- "$ERR"
+}`;
+
+/**
  * The converge script for one app: mounts what is missing, sets only env
  * values that differ (one `config:set --no-restart --encoded`), removes what
  * this program added earlier and no longer wants, then restarts (or
@@ -115,22 +141,23 @@ WANT=${shQuote(want)}
 WENV=${shQuote(wenv)}
 MARK=${shQuote(RESULT_MARKER)}
 LEDGER="$STATE/apps/$APP.json"
+ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
   command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
 done
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
+${DOKKU_FAILURE_SH}
 # storage:list doubles as the existence check: an unknown app exits 20.
-rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$STATE/apps/.$APP.err") || rc=$?
+rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" = 20 ]; then
-  rm -f -- "$STATE/apps/.$APP.err"
+  rm -f -- "$ERR"
 ${onMissing}
 elif [ "$rc" != 0 ]; then
-  cat -- "$STATE/apps/.$APP.err" >&2; rm -f -- "$STATE/apps/.$APP.err"
-  echo "dokku-shared-cache: dokku storage:list $APP failed with exit $rc" >&2; exit "$rc"
+  dsc_fail "$rc" "reading its mounts (dokku storage:list)" "$NOTHING_YET" <"$ERR"
 fi
-rm -f -- "$STATE/apps/.$APP.err"
-ENVJ=$(dokku config:export --format json "$APP")
+rm -f -- "$ERR"
+ENVJ=$(dsc_dokku "reading its env (dokku config:export)" "$NOTHING_YET $UNREADABLE" config:export --format json "$APP")
 if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
 PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" ${shQuote(PLAN_JQ)})
 plan() { printf '%s' "$PLAN" | jq -r "$1"; }
@@ -152,27 +179,27 @@ if [ "$CHANGES" != 0 ]; then
 fi
 plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
   [ -n "$old" ] || continue
-  dokku storage:unmount "$APP" "$old" </dev/null
-  dokku storage:mount "$APP" "$new" </dev/null
+  dsc_dokku "remounting $old as $new (dokku storage:unmount)" "$PARTLY" storage:unmount "$APP" "$old"
+  dsc_dokku "remounting $old as $new (dokku storage:mount)" "$PARTLY" storage:mount "$APP" "$new"
 done
 plan '.mount[]' | while IFS= read -r m; do
   [ -n "$m" ] || continue
   out=$(dokku storage:mount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path already exists."*) ;; *) printf '%s\\n' "$out" >&2; exit 1 ;; esac
+    case "$out" in *"Mount path already exists."*) ;; *) printf '%s\\n' "$out" | dsc_fail 1 "mounting $m (dokku storage:mount)" "$PARTLY" ;; esac
   }
 done
 plan '.unmount[]' | while IFS= read -r m; do
   [ -n "$m" ] || continue
   out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\\n' "$out" >&2; exit 1 ;; esac
+    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
   }
 done
 set --
 for kv in $(plan '(.set + .restore) | to_entries[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
-if [ "$#" -gt 0 ]; then dokku --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null </dev/null; fi
+if [ "$#" -gt 0 ]; then dsc_dokku "setting env $(plan '(.set + .restore) | keys | join(" ")') (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null; fi
 set --
 for k in $(plan '.unset[]'); do set -- "$@" "$k"; done
-if [ "$#" -gt 0 ]; then dokku --quiet config:unset --no-restart "$APP" "$@" >/dev/null </dev/null; fi
+if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PARTLY $UNREADABLE" --quiet config:unset --no-restart "$APP" "$@" >/dev/null; fi
 # The ledger now holds exactly what we own.
 save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
 restarted=false
@@ -191,13 +218,20 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
       [ "$got" = true ] && break
       sleep 1
     done
-    if [ "$AFTER" = rebuild ]; then
-      dokku ps:rebuild "$APP" </dev/null; restarted=true
-    else
-      out=$(dokku ps:restart "$APP" 2>&1 </dev/null)
-      case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
-    fi
+    rc=0; out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
     exec 9>&-
+    if [ "$rc" != 0 ]; then
+      # pendingRestart stays in the ledger: the next run retries it.
+      printf '%s\\n' "$out" >&2
+      case "$out" in
+        *"has a deploy lock in place"*)
+          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2 ;;
+        *)
+          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \\"$(printf '%s\\n' "$out" | dsc_words)\\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2 ;;
+      esac
+      exit 8
+    fi
+    case "$out" in *"has not been deployed"*) ;; *) printf '%s\\n' "$out"; restarted=true ;; esac
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi

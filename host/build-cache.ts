@@ -416,7 +416,11 @@ if [ "$(printf '%s' "$cur" | jq -S .)" = "$new" ]; then
 fi
 mkdir -p -- "$(dirname -- "$led")" "$(dirname -- "$f")"
 if [ ! -e "$led" ]; then
-  printf '%s' "$cur" | jq -c '{had: (.builder.gc != null), prev: .builder.gc, hadBuilder: has("builder")}' > "$led"
+  # What was there before: the builder.gc (for a merge undo) and the file's exact bytes, or
+  # its absence (orig null), so that an undo with nothing changed since puts back that file.
+  if [ -e "$f" ]; then orig=$(base64 -w 0 < "$f"); else orig=""; fi
+  printf '%s' "$cur" | jq -c --arg orig "$orig" --argjson hadFile "$([ -e "$f" ] && echo true || echo false)" \\
+    '{had: (.builder.gc != null), prev: .builder.gc, hadBuilder: has("builder"), orig: (if $hadFile then $orig else null end)}' > "$led"
 fi
 tmp="$f.dokku-shared-cache.tmp"
 printf '%s\\n' "$new" > "$tmp"
@@ -431,7 +435,7 @@ fi
 backup=""
 if [ -e "$f" ]; then backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"; cp -p -- "$f" "$backup"; chmod --reference="$f" -- "$tmp" 2>/dev/null || true; fi
 mv -f -- "$tmp" "$f"
-jq -c --argjson gc "$gc" '.ours = $gc' "$led" > "$led.tmp" && mv -f -- "$led.tmp" "$led"
+jq -c --argjson gc "$gc" --arg wrote "$(base64 -w 0 < "$f")" '.ours = $gc | .wrote = $wrote' "$led" > "$led.tmp" && mv -f -- "$led.tmp" "$led"
 echo ${shQuote("dokku-shared-cache: builder.gc written to " + f + ". RESTART NEEDED: " + RESTART_NOTE)} >&2
 printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine" "$backup"
 `;
@@ -440,6 +444,9 @@ printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' 
 /**
  * Puts back the `builder.gc` that was there before we wrote ours (destroy, or
  * `gc` removed from the stack), only if ours is still the one in the file.
+ * When the file is byte for byte what we last wrote, the file as it was
+ * before comes back exactly (or goes, when there was none); otherwise only
+ * our `builder.gc` is undone, and a file we created that is left `{}` goes.
  */
 export function daemonGcRemoveScript(o: BuildCacheScriptOptions): string {
     return `set -eu
@@ -453,11 +460,28 @@ if [ "$(printf '%s' "$cur" | jq -S '.builder.gc')" != "$(jq -S '.ours' "$led")" 
   printf '%s{"changed":false,"userChanged":true}\\n' ${shQuote(RESULT_MARKER)}
   exit 0
 fi
-new=$(printf '%s' "$cur" | jq -S --slurpfile l "$led" ${shQuote("$l[0] as $led | " + DAEMON_RESTORE_JQ)})
 backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"
 cp -p -- "$f" "$backup"
-printf '%s\\n' "$new" > "$f.dokku-shared-cache.tmp"
-mv -f -- "$f.dokku-shared-cache.tmp" "$f"
+if [ "$(base64 -w 0 < "$f")" = "$(jq -r '.wrote // ""' "$led")" ] && jq -e 'has("orig")' "$led" >/dev/null; then
+  # Nothing changed since we wrote it: put back the file as it was, byte for byte, or no file.
+  if [ "$(jq -r '.orig == null' "$led")" = true ]; then
+    rm -f -- "$f"
+  else
+    jq -r '.orig' "$led" | base64 -d > "$f.dokku-shared-cache.tmp"
+    chmod --reference="$f" -- "$f.dokku-shared-cache.tmp" 2>/dev/null || true
+    mv -f -- "$f.dokku-shared-cache.tmp" "$f"
+  fi
+else
+  # Someone else changed other keys since: undo only our builder.gc; a file we created and
+  # that holds nothing else goes.
+  new=$(printf '%s' "$cur" | jq -S --slurpfile l "$led" ${shQuote("$l[0] as $led | " + DAEMON_RESTORE_JQ)})
+  if [ "$new" = "{}" ] && jq -e 'has("orig") and .orig == null' "$led" >/dev/null; then
+    rm -f -- "$f"
+  else
+    printf '%s\\n' "$new" > "$f.dokku-shared-cache.tmp"
+    mv -f -- "$f.dokku-shared-cache.tmp" "$f"
+  fi
+fi
 rm -f -- "$led"
 echo ${shQuote("dokku-shared-cache: builder.gc restored in " + o.paths.daemonJson + ". RESTART NEEDED for it to apply: " + RESTART_NOTE)} >&2
 printf '%s{"changed":true,"restartNeeded":true,"backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$backup"

@@ -1,10 +1,10 @@
 /**
  * An engine-less `pulumi up` / `pulumi destroy` for host tests: runs the real
  * program under Pulumi's mocks (the probe really connects), then sends each
- * registered remote command's script over SSH in registration order (which
- * follows the program's dependsOn: caches, apps, build cache), exactly as
- * remote.Command would, one session per command. Destroy runs the `delete`
- * scripts in reverse order.
+ * registered remote command over SSH in registration order (which follows
+ * the program's dependsOn: caches, apps, build cache), exactly as
+ * remote.Command would (its `create` text with its `stdin`), one session per
+ * command. Destroy runs the `delete` texts in reverse order.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "child_process";
@@ -48,9 +48,10 @@ export async function sendAll(
     const list = which === "delete" ? [...commands].reverse() : commands;
     const runs: Applied["runs"] = [];
     for (const c of list) {
-        const script = c.inputs[which] as string | undefined;
-        if (!script) continue;
-        const r = await runSsh(conn, key, script);
+        // remote.Command runs the short text of create/delete with `stdin`.
+        const cmd = c.inputs[which] as string | undefined;
+        if (!cmd) continue;
+        const r = await runSsh(conn, key, (c.inputs.stdin as string | undefined) ?? "", cmd);
         runs.push({ name: c.name, ...r });
     }
     return runs;

@@ -48,10 +48,11 @@ export class EngineEmulator {
         const removed = [...this.state.values()].filter((c) => !next.has(c.name));
         const res: UpResult = { sessions: probes, ran: [], failed: [] };
         const send = async (c: Recorded, which: "create" | "delete") => {
-            const script = c.inputs[which] as string | undefined;
-            if (!script) return;
+            const cmd = c.inputs[which] as string | undefined;
+            if (!cmd) return;
             res.sessions++;
-            const r = await runSsh(settings.connection, key, script);
+            const stdin = (c.inputs.stdin as string | undefined) ?? "";
+            const r = await runSsh(settings.connection, key, stdin, cmd);
             (r.code === 0 ? res.ran : res.failed).push(`${which} ${c.name}`);
         };
         const dirs = changed.filter((c) => c.name.startsWith("dokku-caches-"));

@@ -46,9 +46,11 @@ describe("build cache, warm-up and cache groups (mocks)", () => {
         await run({});
         const sched = byName("dokku-build-cache-schedule")!;
         expect(sched.type).to.equal("command:remote:Command");
-        expect(sched.inputs.create as string).to.match(/buildx.*prune/);
-        expect(sched.inputs.create as string).to.contain("until=168h");
-        expect(sched.inputs.delete as string).to.contain("dokku-shared-cache-prune.timer");
+        expect(sched.inputs.create).to.equal("sh -s converge");
+        expect(sched.inputs.delete).to.equal("sh -s remove");
+        expect(sched.inputs.stdin as string).to.match(/buildx.*prune/);
+        expect(sched.inputs.stdin as string).to.contain("until=168h");
+        expect(sched.inputs.stdin as string).to.contain("dokku-shared-cache-prune.timer");
         expect(byName("dokku-build-cache-prune-now")).to.equal(undefined);
         expect(byName("dokku-build-cache-daemon-gc")).to.equal(undefined);
     });
@@ -60,10 +62,12 @@ describe("build cache, warm-up and cache groups (mocks)", () => {
         const now = byName("dokku-build-cache-prune-now")!;
         expect(now.inputs.triggers).to.deep.equal(["2026-11-25"]);
         expect(now.inputs.delete).to.equal(undefined);
+        expect(now.inputs.create).to.equal("sh -s converge");
+        expect(now.inputs.stdin as string).to.contain("docker system df");
         const gc = byName("dokku-build-cache-daemon-gc")!;
-        expect(gc.inputs.create as string).to.contain('"defaultMaxUsedSpace":"80GB"');
-        expect(gc.inputs.create as string).to.contain("dockerd --validate");
-        expect(gc.inputs.delete as string).to.contain("daemon-gc.json");
+        expect(gc.inputs.stdin as string).to.contain('"defaultMaxUsedSpace":"80GB"');
+        expect(gc.inputs.stdin as string).to.contain("dockerd --validate");
+        expect(gc.inputs.stdin as string).to.match(/remove\)\n\{\n[^]*daemon-gc\.json/);
         // schedule off but a one-off prune needs the script: installed, removable on destroy.
         expect(byName("dokku-build-cache-schedule")).to.not.equal(undefined);
         const summary = await unwrap(out.summary);

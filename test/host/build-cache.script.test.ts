@@ -296,10 +296,12 @@ describe("build cache scripts (docker double)", () => {
             const r2 = on(h, "28.2.2", "0.23.0").sh(daemonGcScript(GC, opts(h)));
             expect(parseResults(r2.stdout)[0]).to.include({ changed: false, restartNeeded: false });
             expect(backups()).to.have.length(1);
-            // remove puts the old gc back
+            // remove puts the file back as it was, byte for byte
             const rm = h.sh(daemonGcRemoveScript(opts(h)));
             expect(rm.code, rm.stderr).to.equal(0);
-            expect(daemon()).to.deep.equal(original);
+            expect(fs.readFileSync(h.hostPaths().daemonJson, "utf8")).to.equal(
+                JSON.stringify(original, null, 2),
+            );
             expectNothingForbidden(h);
         });
 
@@ -312,7 +314,16 @@ describe("build cache scripts (docker double)", () => {
             expect(backups()).to.deep.equal([]);
             const rm = h.sh(daemonGcRemoveScript(opts(h)));
             expect(rm.code, rm.stderr).to.equal(0);
-            expect(daemon()).to.deep.equal({});
+            expect(fs.existsSync(h.hostPaths().daemonJson), "the file we created").to.equal(false);
+        });
+
+        it("on remove after the user edited the file, undoes only builder.gc (a created file keeps the user's keys)", () => {
+            const r = on(h, "28.2.2", "0.23.0").sh(daemonGcScript(GC, opts(h)));
+            expect(r.code, r.stderr).to.equal(0);
+            writeDaemon(JSON.stringify({ ...daemon(), "log-driver": "local" }));
+            const rm = h.sh(daemonGcRemoveScript(opts(h)));
+            expect(rm.code, rm.stderr).to.equal(0);
+            expect(daemon()).to.deep.equal({ "log-driver": "local" });
         });
 
         it("refuses an invalid daemon.json and writes nothing", () => {

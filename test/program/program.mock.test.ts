@@ -103,14 +103,17 @@ describe("resource graph (mocks)", () => {
     it("puts quoted commands in the scripts and the secret key only in the connection", async () => {
         await runWith();
         const conv = recorded.find((r) => r.name === "dokku-app-api-converge")!;
-        const create = conv.inputs.create as string;
+        // Short stable command texts (they appear in the provider's errors); the scripts on stdin.
+        expect(conv.inputs.create).to.equal("sh -s converge");
+        expect(conv.inputs.update).to.equal("sh -s converge");
+        expect(conv.inputs.delete).to.equal("sh -s remove");
+        const create = conv.inputs.stdin as string;
         expect(create).to.contain("APP='api'");
         expect(create).to.contain(
             `WENV='{"PIP_CACHE_DIR":"/root/.cache/pip","UV_CACHE_DIR":"/root/.cache/uv"}'`,
         );
-        expect(create).to.contain('dokku --quiet config:set --encoded --no-restart "$APP" "$@"');
-        expect(conv.inputs.update).to.equal(create);
-        expect(conv.inputs.delete as string).to.contain("WANT='[]'");
+        expect(create).to.contain('--quiet config:set --encoded --no-restart "$APP" "$@"');
+        expect(create).to.match(/remove\)\n\{\n[^]*WANT='\[\]'/);
         const raw = conv.inputs.connection as Record<string, unknown>;
         // The whole connection is serialised as a secret because it holds the key.
         expect(raw["4dabf18193072939515e22adb298388d"]).to.equal(
@@ -215,7 +218,7 @@ describe("resource graph (mocks)", () => {
         const conv = recorded.find((r) => r.name === "dokku-app-api-converge")!;
         // Drift changes the script (an update), never triggers (a replacement).
         expect(conv.inputs.triggers).to.equal(undefined);
-        expect(conv.inputs.create as string).to.contain("# drift repair generation 1\n");
+        expect(conv.inputs.stdin as string).to.contain("# drift repair generation 1\n");
         expect(conv.inputs.update).to.equal(conv.inputs.create);
     });
 });

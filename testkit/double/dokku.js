@@ -2,7 +2,7 @@
 /*
  * A `dokku` test double that follows ../shared/dokku-contract.md for the
  * subset this program drives, in two modes: Dokku 0.37.x and 0.38.x
- * (DOKKU_DOUBLE_VERSION=0.37|0.38, default 0.38). State lives in files under
+ * (DOKKU_DOUBLE_VERSION=0.37|0.38|X.Y.Z, default 0.38; see below). State lives in files under
  * DOKKU_DOUBLE_ROOT (default "/", i.e. the real paths inside the test host's
  * private mount namespace). Every invocation is appended to
  * $ROOT/var/log/dokku-double.jsonl as {"cmd","args","kind":"read"|"write"|"restart"|"rebuild"|"error"}.
@@ -16,8 +16,31 @@ const path = require("path");
 const crypto = require("crypto");
 
 const ROOT = process.env.DOKKU_DOUBLE_ROOT || "/";
-const VERSION = process.env.DOKKU_DOUBLE_VERSION === "0.37" ? "0.37" : "0.38";
-const FULL_VERSION = VERSION === "0.37" ? "0.37.10" : "0.38.27";
+/*
+ * DOKKU_DOUBLE_VERSION: "0.37" (= 0.37.10), "0.38" (= 0.38.27, the default)
+ * or a full "X.Y.Z", which `dokku version` reports. VERSION is the mode
+ * (minor line) the commands follow; within a line, behaviour that changed at
+ * a patch release checks FULL_VERSION with versionAtLeast (tags read below).
+ * Below 0.37.5 (storage was a shell plugin: multi-line JSON, regex duplicate
+ * check) only `dokku version` is modelled: every other command fails.
+ */
+const WANTED_VERSION = process.env.DOKKU_DOUBLE_VERSION || "0.38";
+const FULL_VERSION =
+    WANTED_VERSION === "0.37" ? "0.37.10" : WANTED_VERSION === "0.38" ? "0.38.27" : WANTED_VERSION;
+if (!/^\d+\.\d+\.\d+$/.test(FULL_VERSION)) {
+    process.stderr.write(
+        `dokku double: DOKKU_DOUBLE_VERSION must be 0.37, 0.38 or X.Y.Z; got ${WANTED_VERSION}\n`,
+    );
+    process.exit(2);
+}
+function versionAtLeast(v) {
+    const a = FULL_VERSION.split(".").map(Number);
+    const b = v.split(".").map(Number);
+    for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+    return true;
+}
+const VERSION = versionAtLeast("0.38.0") ? "0.38" : "0.37";
+const MODELLED = versionAtLeast("0.37.5") && !versionAtLeast("0.39.0");
 const r = (...p) => path.join(ROOT, ...p);
 const HOME = r("home/dokku");
 const LIB = r("var/lib/dokku");
@@ -122,8 +145,14 @@ function mounts38(app) {
         .filter((l) => l !== "")
         .map((l) => JSON.parse(l));
 }
-function entryHost(name) {
+function entryHost(name, app) {
     const f = path.join(LIB, "data/storage-registry/entries", name + ".json");
+    if (!fs.existsSync(f)) {
+        // v0.38.27 plugins/storage/storage.go ListAppMountEntries + entry.go LoadEntry.
+        fail(
+            `attachment on "${app}" references missing entry "${name}": storage entry "${name}" does not exist`,
+        );
+    }
     return JSON.parse(fs.readFileSync(f, "utf8")).host_path;
 }
 /** Normalised list: [{host_path, container_path, opts}] in the version's order. */
@@ -139,7 +168,7 @@ function listMounts(app) {
     return mounts38(app)
         .map((m) => ({
             entry_name: m.entry_name,
-            host_path: entryHost(m.entry_name),
+            host_path: entryHost(m.entry_name, app),
             container_path: m.container_path,
             readonly: m.readonly === true,
             opts: [m.readonly ? "ro" : "", m.volume_options || ""].filter(Boolean).join(","),
@@ -217,16 +246,25 @@ function storageList(app, format, quiet) {
                       container_path: m.container_path,
                       volume_options: m.opts,
                   }))
-                : ms.map((m) => {
-                      const o = {
-                          entry_name: m.entry_name,
-                          host_path: m.host_path,
-                          container_path: m.container_path,
-                      };
-                      if (m.readonly) o.readonly = true;
-                      if (m.volume_options) o.volume_options = m.volume_options;
-                      return o;
-                  });
+                : !versionAtLeast("0.38.13")
+                  ? // v0.38.0..v0.38.12 plugins/storage/storage.go ListAppMountEntries:
+                    // volume_options always present, "ro" folded into it, no readonly.
+                    ms.map((m) => ({
+                        entry_name: m.entry_name,
+                        host_path: m.host_path,
+                        container_path: m.container_path,
+                        volume_options: m.opts,
+                    }))
+                  : ms.map((m) => {
+                        const o = {
+                            entry_name: m.entry_name,
+                            host_path: m.host_path,
+                            container_path: m.container_path,
+                        };
+                        if (m.readonly) o.readonly = true;
+                        if (m.volume_options) o.volume_options = m.volume_options;
+                        return o;
+                    });
         out(JSON.stringify(arr) + "\n");
         return;
     }
@@ -306,8 +344,67 @@ function jsonGo(obj) {
 function deployed(app) {
     return fs.existsSync(path.join(HOME, app, "CONTAINER.web.1"));
 }
+/*
+ * Failure injection for restarts and rebuilds, as Dokku v0.38.27 fails them:
+ * DOKKU_DOUBLE_FAIL_RESTART=app[,app] (or "*") makes the deploy of those
+ * (deployed) apps fail its health check. plugins/ps/ps.go Restart runs the
+ * `deploy` trigger with streamed stdio and returns its error (exit 1, and
+ * LogFailWithError prints nothing more since the captured stderr is empty);
+ * scheduler-docker-local/bin/scheduler-deploy-process prints "Deploying",
+ * scheduler-deploy-process-container "Attempting pre-flight checks", and
+ * check-deploy, when the healthchecker fails, the container output between
+ * "Start of"/"End of" lines and ` !     Could not start due to N failed checks`.
+ */
+function failsRestart(app) {
+    // The same list may also sit in $ROOT/var/lib/dokku-double/fail-restart
+    // (so a test can switch it over SSH while the host runs).
+    const list = [
+        process.env.DOKKU_DOUBLE_FAIL_RESTART || "",
+        readOr(r("var/lib/dokku-double/fail-restart"), "").trim(),
+    ]
+        .join(",")
+        .split(",")
+        .filter(Boolean);
+    return list.includes("*") || list.includes(app);
+}
+function failedDeploy(app) {
+    out(`-----> Deploying web (count=1)\n       Attempting pre-flight checks (web.1)\n`);
+    process.stderr.write(
+        "       Failure in name='port listening check': container listening on expected IPv4 interface with an unexpected port: expected=5000 actual=8080\n",
+    );
+    out(
+        `=====> Start of ${app} container output (0123456789ab web.1)\n       listening on :8080\n=====> End of ${app} container output (0123456789ab web.1)\n`,
+    );
+    err("Could not start due to 1 failed checks (web.1)");
+    invocation.kind = "error";
+    finish(1);
+}
+/*
+ * ps:rebuild runs the git plugin's receive-app, which takes the app's deploy
+ * lock exclusively (plugins/git/functions git_receive_app, v0.38.27) with
+ * `flock -n` on $DOKKU_LIB_ROOT/data/apps/APP/.deploy.lock
+ * (plugins/common/functions acquire_advisory_lock): when another process
+ * holds it, it warns and fails. The double asks flock(1) the same question,
+ * so a test holds the lock with `flock FILE sleep …`.
+ */
+function deployLocked(app) {
+    const f = path.join(LIB, "data/apps", app, ".deploy.lock");
+    if (!fs.existsSync(f)) return false;
+    const r = require("child_process").spawnSync("flock", ["-n", f, "true"]);
+    return r.status !== 0;
+}
 function restart(app, how) {
     if (how === "rebuild") {
+        if (fs.existsSync(path.join(HOME, app, "refs")) && deployLocked(app)) {
+            err(`${app} currently has a deploy lock in place. Exiting...`);
+            err("Run 'apps:unlock' to release the existing deploy lock");
+            invocation.kind = "error";
+            finish(1);
+        }
+        if (deployed(app) && failsRestart(app)) {
+            out(`-----> Cleaning up...\n-----> Building ${app} from Dockerfile\n`);
+            failedDeploy(app);
+        }
         if (!deployed(app)) {
             out(
                 "\x1b[1G\x1b[K-----> WARNING: Cannot build from 'master' as there are no commits stored at that branch.\n",
@@ -326,6 +423,7 @@ function restart(app, how) {
         err(`App ${app} has not been deployed`);
         return;
     }
+    if (failsRestart(app)) failedDeploy(app);
     invocation.kind = "restart";
     sleepMs(Number(process.env.DOKKU_DOUBLE_RESTART_MS || 0));
     out(`-----> Deploying web (count=1)\n=====> Application deployed:\n`);
@@ -485,6 +583,13 @@ function main(argv) {
         }
     }
     sleepMs(Number(process.env.DOKKU_DOUBLE_COST_MS || 0));
+    if (!MODELLED && !["version", "-v", "--version"].includes(cmd)) {
+        process.stderr.write(
+            `dokku double: Dokku ${FULL_VERSION} is modelled for \`dokku version\` only\n`,
+        );
+        invocation.kind = "error";
+        finish(1);
+    }
     switch (cmd) {
         case "version":
         case "-v":
