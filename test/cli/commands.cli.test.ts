@@ -57,7 +57,7 @@ describe("README: the offline plan works as written (real Pulumi CLI)", function
             .and.contain("host not contacted")
             .and.contain("+ dokku-shared-cache:index:AppCaches  dokku-app-frontend")
             .and.contain("4 managed app(s)")
-            .and.contain("----- dokku-app-api-converge: create/update -----")
+            .and.contain("----- dokku-app-api-converge: create/update `sh -s converge`")
             .and.contain("APP='api'")
             .and.contain("Usage: npm run plan --");
         // The stack's secret was decrypted by Pulumi for the program, and is printed nowhere.
