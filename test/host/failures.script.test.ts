@@ -3,7 +3,7 @@
  * exactly as remote.Command runs them (`sh -s converge` with the script on
  * stdin, generations included) against the `dokku` double in both Dokku
  * modes, with Dokku's failures injected the way Dokku fails (see
- * test/double/dokku.js: DOKKU_DOUBLE_FAIL_RESTART, the deploy lock, an ENV
+ * testkit/double/dokku.js: DOKKU_DOUBLE_FAIL_RESTART, the deploy lock, an ENV
  * file Dokku cannot parse).
  */
 import { expect } from "chai";
