@@ -12,6 +12,7 @@
  * (Pulumi runs `delete` with the stored old state) or after an interrupted run.
  */
 import { AfterChange } from "./config";
+import { dokkuVersionGateSh } from "./dokku-version";
 import { AppDesired, CacheDir, MountSpec } from "./model";
 import { shQuote } from "./shell";
 
@@ -186,6 +187,8 @@ ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
   command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
 done
+# Supported Dokku versions are checked, before any write (see dokku-version.ts).
+${dokkuVersionGateSh()}
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 ${DOKKU_FAILURE_SH}
