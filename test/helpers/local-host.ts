@@ -37,7 +37,8 @@ export class LocalHost {
     readonly root: string;
     readonly sharedRoot: string;
     readonly stateDir: string;
-    constructor(readonly version: "0.37" | "0.38" = "0.38") {
+    /** `version`: a mode ("0.37" = 0.37.10, "0.38" = 0.38.27) or a full version, e.g. "0.37.7". */
+    constructor(readonly version: "0.37" | "0.38" | `0.${number}.${number}` = "0.38") {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-host-"));
         this.sharedRoot = path.join(this.root, "var/lib/dokku/data/shared");
         this.stateDir = path.join(this.root, "var/lib/dokku-shared-cache");

@@ -244,7 +244,9 @@ for (const version of ["0.37", "0.38"] as const) {
         it("round-trips odd but valid env values byte for byte", () => {
             const odd = [
                 "a b",
-                `it's "quoted"`,
+                // Quotes inside only: a value *ending* in '"' is one Dokku >= 0.37.8 (godotenv
+                // v1.5.1) reads back ending in '\'; the converge refuses it (env-guard.test.ts).
+                `it's "quoted" here`,
                 "$HOME `id` $(x)",
                 "back\\slash",
                 "ünï ✓",
