@@ -10,6 +10,7 @@ import * as path from "path";
 import { RawSettings, checkAppName, validateSettings } from "./config";
 import { remoteConnection } from "./connection";
 import { DokkuSharedCache } from "./dokku-shared-cache";
+import { dokkuVersionProblem, dokkuVersionWarning } from "./dokku-version";
 import { connectionId } from "./generation";
 import {
     Observed,
@@ -63,6 +64,17 @@ export async function runProgram(args: ProgramArgs) {
             settings.discover.enabled,
             settings.stateDir,
         );
+        // Supported versions are checked, not claimed: refuse before any resource.
+        if (observed.dokkuVersion !== undefined) {
+            const refused = dokkuVersionProblem(observed.dokkuVersion);
+            if (refused)
+                throw new Error(`dokku-shared-cache: ${settings.connection.host}: ${refused}`);
+            const untested = dokkuVersionWarning(observed.dokkuVersion);
+            if (untested)
+                void pulumi.log.warn(
+                    `dokku-shared-cache: ${settings.connection.host}: ${untested}`,
+                );
+        }
         const missing = explicit.filter((a) => observed!.state[a] && !observed!.state[a].exists);
         if (missing.length > 0) {
             throw new pulumi.InputPropertiesError({

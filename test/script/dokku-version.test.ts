@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import { MIN_DOKKU_VERSION, VERSION_EXIT } from "../../components/dokku-version";
+import { parseProbe, probeScript } from "../../components/host-probe";
 import { AppDesired } from "../../components/model";
 import { appScript, parseResults } from "../../components/scripts";
 import { LocalHost, withEnv } from "../helpers/local-host";
@@ -97,6 +98,23 @@ describe("Dokku version gate (converge script)", () => {
                 expect(again.result).to.deep.include({ changes: 0, restarted: false });
                 expect(h.writes()).to.deep.equal([]);
                 // One version read per converge.
+                expect(h.log().filter((i) => i.cmd === "version")).to.have.length(1);
+            } finally {
+                base.cleanup();
+            }
+        });
+    }
+});
+
+describe("Dokku version in the probe", () => {
+    for (const version of ["0.37.4", "0.38.27"]) {
+        it(`reports what \`dokku version\` printed (${version}) with one read`, () => {
+            const base = new LocalHost(version.startsWith("0.37") ? "0.37" : "0.38");
+            try {
+                const h = withEnv(base, { DOKKU_DOUBLE_VERSION: version });
+                const r = h.sh(probeScript([], false, h.stateDir));
+                expect(r.code, r.stderr).to.equal(0);
+                expect(parseProbe(r.stdout).dokkuVersion).to.equal(`dokku version ${version}`);
                 expect(h.log().filter((i) => i.cmd === "version")).to.have.length(1);
             } finally {
                 base.cleanup();
