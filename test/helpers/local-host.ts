@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HostPathsSpec } from "../../components/config";
+import { hostPathsUnder } from "../../testkit/host-paths";
 
 export const DOUBLE_DIR = path.resolve(__dirname, "..", "double");
 
@@ -97,12 +98,7 @@ export class LocalHost {
     }
     /** daemon.json, systemd and cron paths inside this host's root. */
     hostPaths(): HostPathsSpec {
-        return {
-            daemonJson: path.join(this.root, "etc/docker/daemon.json"),
-            systemdUnitDir: path.join(this.root, "etc/systemd/system"),
-            systemdRunDir: path.join(this.root, "run/systemd/system"),
-            cronDir: path.join(this.root, "etc/cron.d"),
-        };
+        return hostPathsUnder(this.root);
     }
     /** Replaces the docker double's build cache (`lastUsedHoursAgo` per entry). */
     seedBuildCache(items: { id: string; size: number; hoursAgo: number; inUse?: boolean }[]): void {
