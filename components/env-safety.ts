@@ -12,7 +12,7 @@
  * The rules below were read in godotenv's source (tags v1.5.1: godotenv.go
  * Marshal/doubleQuoteEscape, parser.go extractVarValue; v1.2.0: godotenv.go
  * parseLine/parseValue, bufio.Scanner) and are checked against the real
- * library on 10,000+ values (test/unit/env-safety.test.ts, testkit/godotenv).
+ * library on 10,000+ values (test/script/env-safety.test.ts, testkit/godotenv).
  * Every case where the round trip is not the identity:
  *
  * v1.5.1
@@ -28,10 +28,11 @@
  *     `+5` → `5`, `-0` → `0`.
  * v1.2.0
  *   - the value has a `#` that its comment stripping takes as a comment: the
- *     line is split at every `#` and a segment is dropped when it follows a
- *     segment that "closes" quotes (one `"` or one `'` in it) and has no
- *     single quote of its own (e.g. `a#'#b#c` → `a#'#c`); when the closing
- *     quote is dropped the value comes back raw, escapes and quotes included.
+ *     line `K="…"` is split at every `#`; a piece with exactly one `"` or one
+ *     `'` toggles an "open quote" state, and a piece that toggles nothing is
+ *     dropped while that state is closed (`a#'#b#c` → `a#'#c`). It takes a
+ *     `'` or `"` in the value as well as a `#`. When the piece with the
+ *     closing quote is dropped the value comes back raw, escapes included.
  *   - the line `K="<escaped value>"` is 65536 bytes or longer: bufio.Scanner's
  *     64 KiB limit makes the whole file unreadable ("token too long").
  *   - keys starting with `export` lose that prefix (and the spaces after it):
@@ -203,7 +204,7 @@ export function envEntryProblem(where: string, key: string, value: string): stri
         }
     }
     if (whys.length === 0) return undefined;
-    return `${where}: ${key}=${JSON.stringify(value)} cannot be stored by Dokku unchanged: ${whys.join("; ")}. Choose another ${whys.some((w) => w.startsWith("the key")) ? "name" : "value"} (no trailing \\ or ", no integer with a sign or leading zeros, no "#" after a quote).`;
+    return `${where}: ${key}=${JSON.stringify(value)} cannot be stored by Dokku unchanged: ${whys.join("; ")}. Choose another ${whys.some((w) => w.startsWith("the key")) ? "name" : "value"} (not ending in \\ or ", no sign or leading zeros on an integer, no "#" in a value that also has ' or ", no key starting with "export").`;
 }
 
 /**

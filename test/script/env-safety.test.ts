@@ -101,7 +101,7 @@ describe("env-safety rules = real godotenv round trip", function () {
             'caches.pip.env: PIP_CACHE_DIR="say \\"hi\\"" cannot be stored by Dokku unchanged: ' +
                 "the value ends with a double quote, which is read back as a backslash and then breaks the app's ENV file at the write after " +
                 '(read back as "say \\"hi\\\\") on Dokku 0.37.8 and later (godotenv v1.5.1). ' +
-                'Choose another value (no trailing \\ or ", no integer with a sign or leading zeros, no "#" after a quote).',
+                'Choose another value (not ending in \\ or ", no sign or leading zeros on an integer, no "#" in a value that also has \' or ", no key starting with "export").',
         );
         expect(envEntryProblem("caches.x.env", "exportDIR", "/x")).to.match(
             /^caches\.x\.env: exportDIR="\/x" cannot be stored by Dokku unchanged: the key starts with "export", which is stripped on read \(read back as "DIR"\) on Dokku 0\.36\.0–0\.37\.7 \(godotenv v1\.2\.0\)\. Choose another name/,
