@@ -10,6 +10,7 @@
 import { BuildCacheSpec, GcSpec, HostPathsSpec } from "./config";
 import { RESULT_MARKER } from "./scripts";
 import { shJoin, shQuote } from "./shell";
+import { dockerSize } from "./size-units";
 
 export const UNIT_NAME = "dokku-shared-cache-prune";
 
@@ -77,7 +78,8 @@ export function pruneCommands(
     };
     return [
         [...base, "--force", "--all", "--filter", `until=${opts.olderThan}`],
-        [...base, "--force", "--all", sizeFlag[variant], opts.maxSize],
+        // A byte count: Docker's RAMInBytes would read "20GB" as 20 GiB (size-units.ts).
+        [...base, "--force", "--all", sizeFlag[variant], dockerSize(opts.maxSize)],
     ];
 }
 
@@ -113,8 +115,17 @@ export function parsePruneOutput(out: string): number | undefined {
     return totals.reduce((sum, m) => sum + (parseDockerSize(m[1]) ?? 0), 0);
 }
 
-/** Builder GC policy for daemon.json, in the keys this engine major understands. */
-export function gcPolicy(gc: GcSpec, engineMajor: number | undefined): Record<string, unknown> {
+/**
+ * Builder GC policy for daemon.json, in the keys this engine major
+ * understands; sizes as byte counts (what the config means, see size-units.ts).
+ */
+export function gcPolicy(spec: GcSpec, engineMajor: number | undefined): Record<string, unknown> {
+    const gc: GcSpec = {
+        unusedFor: spec.unusedFor,
+        reservedSpace: dockerSize(spec.reservedSpace),
+        maxUsedSpace: dockerSize(spec.maxUsedSpace),
+        minFreeSpace: dockerSize(spec.minFreeSpace),
+    };
     if (engineMajor !== undefined && engineMajor >= 28) {
         return {
             enabled: true,
