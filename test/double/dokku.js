@@ -424,7 +424,8 @@ function failsRestart(app) {
 }
 function failedDeploy(app) {
     out(`-----> Deploying web (count=1)\n       Attempting pre-flight checks (web.1)\n`);
-    process.stderr.write(
+    // The healthchecker's failure line reaches stdout (seen on the real 0.38.27: test/dokku/restart-failure.test.ts).
+    out(
         "       Failure in name='port listening check': container listening on expected IPv4 interface with an unexpected port: expected=5000 actual=8080\n",
     );
     out(
