@@ -12,6 +12,7 @@ import { Settings } from "./config/types";
 import { validateSettings } from "./config/validate";
 import { DokkuSharedCache } from "./components/dokku-shared-cache";
 import { remoteConnection } from "./components/remote-command";
+import { dokkuVersionProblem, dokkuVersionWarning } from "./host/dokku-version";
 import { connectionId } from "./host/generation";
 import { Observed } from "./host/probe";
 import { pinKnownHost } from "./io/known-hosts";
@@ -87,6 +88,16 @@ async function observeHost(
     );
 }
 
+/** Supported Dokku versions are checked, not claimed: refuse before any resource. */
+function assertDokkuSupported(settings: Settings, observed: Observed | undefined): void {
+    if (observed?.dokkuVersion === undefined) return;
+    const host = settings.connection.host;
+    const refused = dokkuVersionProblem(observed.dokkuVersion);
+    if (refused) throw new Error(`dokku-shared-cache: ${host}: ${refused}`);
+    const untested = dokkuVersionWarning(observed.dokkuVersion);
+    if (untested) void pulumi.log.warn(`dokku-shared-cache: ${host}: ${untested}`);
+}
+
 /** A configured app missing on the host fails the run before anything is created. */
 function assertAppsExist(settings: Settings, observed: Observed | undefined): void {
     if (!observed) return;
@@ -157,6 +168,7 @@ export async function planHost(
     const dryRun = pulumi.runtime.isDryRun();
     const saved = id && !dryRun ? takeVerdict(id) : undefined;
     const observed = saved ? undefined : await observeHost(settings, key, probe);
+    assertDokkuSupported(settings, observed);
     assertAppsExist(settings, observed);
     const desired = buildDesiredState(
         settings,

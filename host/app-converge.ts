@@ -13,6 +13,8 @@
  */
 import { AfterChange } from "../config/types";
 import { AppDesired, MountSpec } from "../model/desired-state";
+import { dokkuVersionGateSh } from "./dokku-version";
+import { ENV_GUARD_JQ, ENV_UNREADABLE_JQ } from "./env-safety";
 import { RESULT_MARKER } from "./result";
 import { shQuote } from "./shell";
 
@@ -145,6 +147,8 @@ ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
   command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
 done
+# Supported Dokku versions are checked, before any write (see dokku-version.ts).
+${dokkuVersionGateSh()}
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 ${DOKKU_FAILURE_SH}
@@ -157,7 +161,18 @@ elif [ "$rc" != 0 ]; then
   dsc_fail "$rc" "reading its mounts (dokku storage:list)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
-ENVJ=$(dsc_dokku "reading its env (dokku config:export)" "$NOTHING_YET $UNREADABLE" config:export --format json "$APP")
+rc=0; ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+if [ "$rc" != 0 ]; then
+  # godotenv's parse errors (v1.5.1, v1.2.0): Dokku can no longer read the app's ENV file.
+  if grep -q -e 'unterminated quoted value' -e 'unexpected character' -e "Can't separate key from value" -e 'token too long' -- "$ERR"; then
+    jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" ${shQuote(ENV_UNREADABLE_JQ)} >&2
+    rm -f -- "$ERR"; exit 7
+  fi
+  dsc_fail "$rc" "reading its env (dokku config:export)" "$NOTHING_YET" <"$ERR"
+fi
+rm -f -- "$ERR"
+# Before its JSON, config:export prints "-----> Deleting invalid key …" for keys Dokku rejects.
+ENVJ=$(printf '%s\n' "$ENVJ" | tail -n 1)
 if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
 PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" ${shQuote(PLAN_JQ)})
 plan() { printf '%s' "$PLAN" | jq -r "$1"; }
@@ -165,6 +180,13 @@ if [ "$(plan '.conflict | length')" != 0 ]; then
   plan '.conflict[]' | while IFS= read -r c; do echo "dokku-shared-cache: $APP: $c" >&2; done
   echo "dokku-shared-cache: $APP: nothing was changed on this app; resolve the conflict and run again" >&2
   exit 3
+fi
+# Dokku rewrites the whole ENV file on every config write, and its parser
+# (godotenv) does not read every value back: check every value the write
+# would leave, by the host's rules (DOKKU_VERSION, read above), before writing anything.
+if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
+  msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" ${shQuote(ENV_GUARD_JQ)})
+  if [ -n "$msg" ]; then printf '%s\\n' "$msg" >&2; exit 7; fi
 fi
 save_ledger() { # $1: jq filter over {plan, led}
   printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"

@@ -10,6 +10,7 @@
 import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
 import { RESULT_MARKER } from "./result";
 import { shJoin, shQuote } from "./shell";
+import { dockerSize } from "../config/size-units";
 
 export const UNIT_NAME = "dokku-shared-cache-prune";
 
@@ -124,7 +125,8 @@ export function pruneCommands(
     const row = PRUNE_VARIANT_TABLE.find((r) => r.variant === variant)!;
     return [
         [...row.command, "--force", "--all", "--filter", `until=${opts.olderThan}`],
-        [...row.command, "--force", "--all", row.sizeFlag, opts.maxSize],
+        // A byte count: Docker's RAMInBytes would read "20GB" as 20 GiB (config/size-units.ts).
+        [...row.command, "--force", "--all", row.sizeFlag, dockerSize(opts.maxSize)],
     ];
 }
 
@@ -160,8 +162,17 @@ export function parsePruneOutput(out: string): number | undefined {
     return totals.reduce((sum, m) => sum + (parseDockerSize(m[1]) ?? 0), 0);
 }
 
-/** Builder GC policy for daemon.json, in the keys this engine major understands. */
-export function gcPolicy(gc: GcSpec, engineMajor: number | undefined): Record<string, unknown> {
+/**
+ * Builder GC policy for daemon.json, in the keys this engine major
+ * understands; sizes as byte counts (what the config means, see config/size-units.ts).
+ */
+export function gcPolicy(spec: GcSpec, engineMajor: number | undefined): Record<string, unknown> {
+    const gc: GcSpec = {
+        unusedFor: spec.unusedFor,
+        reservedSpace: dockerSize(spec.reservedSpace),
+        maxUsedSpace: dockerSize(spec.maxUsedSpace),
+        minFreeSpace: dockerSize(spec.minFreeSpace),
+    };
     if (engineMajor !== undefined && engineMajor >= 28) {
         return {
             enabled: true,

@@ -23,6 +23,8 @@ export interface ObservedApp {
 
 export interface Observed {
     apps: string[];
+    /** What `dokku version` printed (absent from probes that did not read it). */
+    dokkuVersion?: string;
     state: Record<string, ObservedApp>;
 }
 
@@ -43,6 +45,8 @@ export function probeScript(apps: readonly string[], everyApp = false, stateDir 
     return `set -eu
 STATE=${shQuote(stateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
+# Read once per run: the program refuses an unsupported Dokku before any write.
+ver=$(dokku version 2>/dev/null </dev/null || true)
 nl='
 '
 P=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -112,7 +116,7 @@ while [ "$i" -le "$k" ]; do
   fi
   i=$((i + 1))
 done
-printf '{"apps":%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')"
+printf '{"apps":%s,"dokkuVersion":%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')" "$(printf '%s' "$ver" | jq -Rs .)"
 i=1
 while [ "$i" -le "$k" ]; do
   [ "$i" -eq 1 ] || printf ','

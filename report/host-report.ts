@@ -9,6 +9,7 @@ import {
     pruneVariant,
 } from "../host/build-cache";
 import { statMode } from "../host/cache-dirs";
+import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../host/env-safety";
 import { HostFacts } from "../host/facts";
 import { Observed, ObservedApp } from "../host/probe";
 import { DesiredState, mountArg } from "../model/desired-state";
@@ -58,6 +59,32 @@ export interface HostReport {
     unmanagedApps: string[];
 }
 
+/**
+ * An app's env values (as Dokku reads them now) that Dokku's next config
+ * write would corrupt or make unreadable (host/env-safety.ts; the
+ * host's Dokku version is not read, so both godotenv versions are checked,
+ * each named). Values are not printed: they may be secrets.
+ */
+export function envValueProblems(app: string, env: Record<string, string>): string[] {
+    const out: string[] = [];
+    for (const [key, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const whys = GODOTENV_VERSIONS.flatMap((v) => {
+            const k = envKeyRoundTrip(key, v);
+            const r = envRoundTrip(value, v, key);
+            return [
+                ...(k.ok ? [] : [`its key ${k.why} on ${DOKKU_FOR[v]}`]),
+                ...(r.ok ? [] : [`its value ${r.why} on ${DOKKU_FOR[v]}`]),
+            ];
+        });
+        if (whys.length) {
+            out.push(
+                `app ${app}: env ${key}: Dokku rewrites the app's ENV file on every config write and would not keep it: ${whys.join("; ")}; fix it on the host (dokku config:set ${app} ${key}=... or dokku config:unset ${app} ${key}) before the next pulumi up`,
+            );
+        }
+    }
+    return out;
+}
+
 /** Compares what the host has with the desired state. Pure. */
 export function buildReport(
     d: DesiredState,
@@ -70,6 +97,7 @@ export function buildReport(
         const o: ObservedApp = observed.state[a.name] ?? { exists: false, mounts: [], env: {} };
         const drift = driftOf(a, o);
         if (drift) problems.push(`app ${a.name}: ${drift}`);
+        problems.push(...envValueProblems(a.name, o.env));
         return {
             name: a.name,
             exists: o.exists,

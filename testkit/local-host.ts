@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HostPathsSpec } from "../config";
+import { hostPathsUnder } from "./host-paths";
 
 export const DOUBLE_DIR = path.resolve(__dirname, "double");
 
@@ -37,7 +38,8 @@ export class LocalHost {
     readonly root: string;
     readonly sharedRoot: string;
     readonly stateDir: string;
-    constructor(readonly version: "0.37" | "0.38" = "0.38") {
+    /** `version`: a mode ("0.37" = 0.37.10, "0.38" = 0.38.27) or a full version, e.g. "0.37.7". */
+    constructor(readonly version: "0.37" | "0.38" | `0.${number}.${number}` = "0.38") {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-host-"));
         this.sharedRoot = path.join(this.root, "var/lib/dokku/data/shared");
         this.stateDir = path.join(this.root, "var/lib/dokku-shared-cache");
@@ -96,12 +98,7 @@ export class LocalHost {
     }
     /** daemon.json, systemd and cron paths inside this host's root. */
     hostPaths(): HostPathsSpec {
-        return {
-            daemonJson: path.join(this.root, "etc/docker/daemon.json"),
-            systemdUnitDir: path.join(this.root, "etc/systemd/system"),
-            systemdRunDir: path.join(this.root, "run/systemd/system"),
-            cronDir: path.join(this.root, "etc/cron.d"),
-        };
+        return hostPathsUnder(this.root);
     }
     /** Replaces the docker double's build cache (`lastUsedHoursAgo` per entry). */
     seedBuildCache(items: { id: string; size: number; hoursAgo: number; inUse?: boolean }[]): void {

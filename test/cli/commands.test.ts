@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as path from "path";
 import { configJson, runTs } from "../../testkit/apply";
-import { freePort } from "../../testkit/ssh-host";
+import { freePort } from "../../testkit/sshd";
 import { HOST_KEY, validRaw } from "../fixtures/settings";
 
 const KEY =

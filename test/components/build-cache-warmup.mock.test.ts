@@ -65,7 +65,7 @@ describe("build cache, warm-up and cache groups (mocks)", () => {
         expect(now.inputs.create).to.equal("sh -s converge");
         expect(now.inputs.stdin as string).to.contain("docker system df");
         const gc = byName("dokku-build-cache-daemon-gc")!;
-        expect(gc.inputs.stdin as string).to.contain('"defaultMaxUsedSpace":"80GB"');
+        expect(gc.inputs.stdin as string).to.contain('"defaultMaxUsedSpace":"80000000000"');
         expect(gc.inputs.stdin as string).to.contain("dockerd --validate");
         expect(gc.inputs.stdin as string).to.match(/remove\)\n\{\n[^]*daemon-gc\.json/);
         // schedule off but a one-off prune needs the script: installed, removable on destroy.

@@ -92,8 +92,13 @@ for (const version of ["0.37", "0.38"] as const) {
             expect(r2.result).to.deep.include({ changes: 0, restarted: false });
             expect(h.writes()).to.have.length(0);
             expect(h.restarts()).to.have.length(0);
-            // A no-op is two reads: storage:list (also the existence check) and config:export.
-            expect(h.log().map((i) => i.cmd)).to.deep.equal(["storage:list", "config:export"]);
+            // A no-op is three reads: the version check, storage:list (also the existence
+            // check) and config:export.
+            expect(h.log().map((i) => i.cmd)).to.deep.equal([
+                "version",
+                "storage:list",
+                "config:export",
+            ]);
         });
 
         it("never restarts an app that was never deployed", () => {
@@ -236,7 +241,9 @@ for (const version of ["0.37", "0.38"] as const) {
         it("round-trips odd but valid env values byte for byte", () => {
             const odd = [
                 "a b",
-                `it's "quoted"`,
+                // Quotes inside only: a value *ending* in '"' is one Dokku >= 0.37.8 (godotenv
+                // v1.5.1) reads back ending in '\'; the converge refuses it (env-guard.test.ts).
+                `it's "quoted" here`,
                 "$HOME `id` $(x)",
                 "back\\slash",
                 "ünï ✓",

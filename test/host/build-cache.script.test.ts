@@ -113,6 +113,27 @@ describe("build cache scripts (docker double)", () => {
         });
     }
 
+    it("prunes down to the size the config means (decimal GB), not Docker's binary reading of it", () => {
+        // 21 × 10^9 bytes: above 20GB (20 × 10^9) but below 20 GiB (21.47 × 10^9), which is
+        // what Docker's RAMInBytes makes of the text "20GB".
+        h.seedBuildCache([
+            { id: "old", size: 11 * GB, hoursAgo: 10 },
+            { id: "new", size: 10 * GB, hoursAgo: 1 },
+        ]);
+        const r = h.sh(pruneScript(SPEC));
+        expect(r.code, r.stderr).to.equal(0);
+        expect(h.buildCache().map((i) => i.id)).to.deep.equal(["new"]);
+        const asText = on(h, "28.2.2", "0.23.0");
+        h.seedBuildCache([
+            { id: "old", size: 11 * GB, hoursAgo: 10 },
+            { id: "new", size: 10 * GB, hoursAgo: 1 },
+        ]);
+        expect(asText.sh("docker buildx prune --force --all --max-used-space 20GB").code).to.equal(
+            0,
+        );
+        expect(h.buildCache().map((i) => i.id)).to.deep.equal(["old", "new"]);
+    });
+
     it("the double refuses flags a version lacks, so the choice matters", () => {
         h.seedBuildCache([{ id: "a", size: 30 * GB, hoursAgo: 1 }]);
         const old = on(h, "27.5.1", "0.18.0");
@@ -275,9 +296,9 @@ describe("build cache scripts (docker double)", () => {
             expect(d.builder).to.have.property("entitlements");
             expect(d.builder.gc).to.include({
                 enabled: true,
-                defaultMaxUsedSpace: "40GB",
-                defaultReservedSpace: "10GB",
-                defaultMinFreeSpace: "20GB",
+                defaultMaxUsedSpace: "40000000000",
+                defaultReservedSpace: "10000000000",
+                defaultMinFreeSpace: "20000000000",
             });
             expect(backups()).to.have.length(1);
             expect(
@@ -309,7 +330,7 @@ describe("build cache scripts (docker double)", () => {
             const r = on(h, "27.5.1", "0.17.1").sh(daemonGcScript(GC, opts(h)));
             expect(r.code, r.stderr).to.equal(0);
             const gc = (daemon() as { builder: { gc: Record<string, unknown> } }).builder.gc;
-            expect(gc).to.include({ enabled: true, defaultKeepStorage: "40GB" });
+            expect(gc).to.include({ enabled: true, defaultKeepStorage: "40000000000" });
             expect(gc).not.to.have.property("defaultMaxUsedSpace");
             expect(backups()).to.deep.equal([]);
             const rm = h.sh(daemonGcRemoveScript(opts(h)));

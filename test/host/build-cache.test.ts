@@ -56,7 +56,8 @@ describe("build cache: versions and flags", () => {
         const o = { olderThan: "168h", maxSize: "20GB" };
         expect(pruneCommands("buildx-max", o)).to.deep.equal([
             ["docker", "buildx", "prune", "--force", "--all", "--filter", "until=168h"],
-            ["docker", "buildx", "prune", "--force", "--all", "--max-used-space", "20GB"],
+            // What the config means (20 × 10^9 bytes), not Docker's reading of "20GB" (20 GiB).
+            ["docker", "buildx", "prune", "--force", "--all", "--max-used-space", "20000000000"],
         ]);
         expect(pruneCommands("buildx-reserved", o)[1]).to.include("--reserved-space");
         expect(pruneCommands("buildx-keep", o)[1]).to.include("--keep-storage");
@@ -112,13 +113,13 @@ describe("build cache: daemon.json builder GC", () => {
         const g28 = gcPolicy(GC, 28);
         expect(g28).to.include({
             enabled: true,
-            defaultReservedSpace: "10GB",
-            defaultMaxUsedSpace: "40GB",
-            defaultMinFreeSpace: "20GB",
+            defaultReservedSpace: "10000000000",
+            defaultMaxUsedSpace: "40000000000",
+            defaultMinFreeSpace: "20000000000",
         });
         expect(JSON.stringify(g28)).not.to.contain("keepStorage");
         const g27 = gcPolicy(GC, 27);
-        expect(g27).to.include({ enabled: true, defaultKeepStorage: "40GB" });
+        expect(g27).to.include({ enabled: true, defaultKeepStorage: "40000000000" });
         expect(JSON.stringify(g27)).not.to.match(/MaxUsed|maxUsed|Reserved|reserved/);
         expect(gcPolicy(GC, undefined)).to.deep.equal(g27);
         // enabled is always explicit: before 28.2 an absent `enabled` means no GC at all.

@@ -54,10 +54,10 @@ describe("faults over SSH", function () {
     const converge = (name: string) =>
         runSsh(h.connection(), h.clientKey, appScript(desired(name), opts()));
 
-    // A full converge of a deployed app with 3 caches makes 7 dokku calls:
+    // A full converge of a deployed app with 3 caches makes 8 dokku calls: version,
     // storage:list, config:export, 3 × storage:mount, config:set, ps:restart.
-    for (let step = 1; step <= 7; step++) {
-        it(`session killed at dokku call ${step} of 7: the next run completes, no duplicates, one restart`, async () => {
+    for (let step = 1; step <= 8; step++) {
+        it(`session killed at dokku call ${step} of 8: the next run completes, no duplicates, one restart`, async () => {
             const app = `cut${step}`;
             h.createApp(app, true);
             h.dokku("config:set", "--no-restart", app, "SECRET_KEY=keep-me");

@@ -107,6 +107,45 @@ describe("host report", () => {
         expect(missingApp.problems[0]).to.equal("app api: app missing on host");
     });
 
+    it("flags env values Dokku's next config write would corrupt, without printing them", () => {
+        const obs = {
+            apps: ["api"],
+            state: {
+                api: {
+                    ...synced.state.api,
+                    env: {
+                        ...synced.state.api.env,
+                        GREETING: 'say "hi\\',
+                        PORT: "007",
+                        NOTE: "a#'#b#c",
+                        Q: 'x"',
+                    },
+                },
+            },
+        };
+        const r = buildReport(desired(), obs, facts(), "h");
+        expect(r.inSync).to.equal(false);
+        const fix = (k: string) =>
+            `; fix it on the host (dokku config:set api ${k}=... or dokku config:unset api ${k}) before the next pulumi up`;
+        const head = (k: string) =>
+            `app api: env ${k}: Dokku rewrites the app's ENV file on every config write and would not keep it: `;
+        expect(r.problems).to.deep.equal([
+            head("GREETING") +
+                "its value ends with a backslash, which makes the app's ENV file unreadable once written (every config command of the app then fails) on Dokku 0.37.8 and later (godotenv v1.5.1)" +
+                fix("GREETING"),
+            head("NOTE") +
+                'its value has a "#" that is taken as the start of a comment, which cuts the value on Dokku 0.36.0–0.37.7 (godotenv v1.2.0)' +
+                fix("NOTE"),
+            head("PORT") +
+                "its value is rewritten as the integer 7 on Dokku 0.37.8 and later (godotenv v1.5.1)" +
+                fix("PORT"),
+            head("Q") +
+                "its value ends with a double quote, which is read back as a backslash and then breaks the app's ENV file at the write after on Dokku 0.37.8 and later (godotenv v1.5.1)" +
+                fix("Q"),
+        ]);
+        expect(r.problems.join("\n")).not.to.match(/say|#'#|007/);
+    });
+
     it("formats a table with the honest build note and free disk", () => {
         const text = formatReport(buildReport(desired(), synced, facts(), "root@h:22"));
         expect(text).to.match(/^dokku-shared-cache report for root@h:22: IN SYNC$/m);

@@ -15,6 +15,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const { ramInBytes } = require("./go-units");
 
 const ROOT = process.env.DOKKU_DOUBLE_ROOT || "/";
 const ENGINE = process.env.DOCKER_DOUBLE_ENGINE || "28.2.2";
@@ -50,10 +51,7 @@ function human(n) {
     return `${Number(v.toPrecision(4))}${units[i]}`;
 }
 function parseSize(s) {
-    const m = /^(\d+(?:\.\d+)?)(B|kB|KB|MB|GB|TB)$/.exec(s);
-    if (!m) return undefined;
-    const mul = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 }[m[2]];
-    return Math.round(Number(m[1]) * mul);
+    return Number(ramInBytes(s));
 }
 function parseAge(s) {
     const m = /^(\d+)(h|m|s)$/.exec(s);
@@ -102,7 +100,17 @@ function prune(legacy) {
         if (valued.has(a)) {
             const v = rest[++i];
             if (a === "--filter") o.filters.push(v);
-            else o[a.slice(2)] = v;
+            else {
+                // Size flags are opts.MemBytes: RAMInBytes at flag parsing (exit 125 on error).
+                const n = ramInBytes(v ?? "");
+                if (n instanceof Error) {
+                    process.stderr.write(
+                        `invalid argument "${v}" for "${a}" flag: ${n.message}\nSee 'docker ${legacy ? "builder" : "buildx"} prune --help'.\n`,
+                    );
+                    done("error", 125);
+                }
+                o[a.slice(2)] = v;
+            }
             continue;
         }
         process.stderr.write(

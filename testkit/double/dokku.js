@@ -14,6 +14,7 @@
 const fs = require("fs");
 const path = require("path");
 const crypto = require("crypto");
+const godotenv = require("./godotenv");
 
 const ROOT = process.env.DOKKU_DOUBLE_ROOT || "/";
 /*
@@ -311,35 +312,89 @@ function storageReport(app, args) {
 function envFile(app) {
     return VERSION === "0.37" ? path.join(HOME, app, "ENV") : path.join(LIB, "config", app, "ENV");
 }
-function parseEnvFile(text) {
-    const env = {};
-    for (const line of text.split("\n")) {
-        if (line === "") continue;
-        const i = line.indexOf("=");
-        const k = line.slice(0, i);
-        let v = line.slice(i + 1);
-        if (v.startsWith('"')) {
-            v = v.slice(1, -1).replace(/\\(.)/g, (_m, c) => (c === "n" ? "\n" : c));
-        }
-        env[k] = v;
-    }
-    return env;
+/*
+ * ENV files as Dokku's config plugin handles them (read in dokku/dokku
+ * v0.38.27 and v0.37.7 plugins/config/environment.go, config.go,
+ * functions.go), through the godotenv version that Dokku version uses
+ * (./godotenv.js). Keys and values are byte strings (see godotenv.js).
+ */
+const GODOTENV = godotenv.forDokku(FULL_VERSION);
+const KEY_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/; // validateKey
+/**
+ * loadFromFile: godotenv.Read when the file exists (throws GodotenvError),
+ * then every key failing validateKey is deleted and the file rewritten.
+ * `before`: the file's bytes or null. Returns the env, the deleted keys and
+ * the file's bytes after (null: no file).
+ */
+function loadEnvBytes(g, before) {
+    const env = before === null ? new Map() : g.parse(before);
+    const deleted = godotenv.sortBytes([...env.keys()].filter((k) => !KEY_RE.test(k)));
+    for (const k of deleted) env.delete(k);
+    return { env, deleted, after: deleted.length ? g.write(env) : before };
 }
-function readEnv(app) {
-    return parseEnvFile(readOr(envFile(app), ""));
+/**
+ * What config:set (SetMany) then config:unset (UnsetMany) do to the file, as
+ * one pure function for the differential test: the same steps as the
+ * commands below. `set`: Map, `unset`: keys (byte strings).
+ */
+function applyConfig(g, before, set, unset) {
+    let loaded;
+    try {
+        loaded = loadEnvBytes(g, before);
+    } catch (e) {
+        if (e instanceof godotenv.GodotenvError) return { loadErr: e.message };
+        throw e;
+    }
+    const { env, deleted } = loaded;
+    let after = loaded.after;
+    let wrote = deleted.length > 0;
+    if (set.size > 0) {
+        for (const [k, v] of set) env.set(k, v);
+        after = g.write(env);
+        wrote = true;
+    }
+    let changed = false;
+    for (const k of unset) changed = env.delete(k) || changed;
+    if (changed) {
+        after = g.write(env);
+        wrote = true;
+    }
+    return { deleted, after, wrote };
+}
+function envFileBytes(app) {
+    try {
+        return fs.readFileSync(envFile(app)).toString("latin1");
+    } catch {
+        return null;
+    }
+}
+function outBytes(s) {
+    process.stdout.write(godotenv.toBuffer(s));
+}
+/**
+ * The app's env as Dokku loads it. A file godotenv cannot read fails the
+ * command with godotenv's error (LogFailWithError: " !     <err>", exit 1);
+ * config:get exits 1 silently instead (Get ignores the error).
+ */
+function loadEnv(app, silent = false) {
+    let loaded;
+    try {
+        loaded = loadEnvBytes(GODOTENV, envFileBytes(app));
+    } catch (e) {
+        if (!(e instanceof godotenv.GodotenvError)) throw e;
+        invocation.kind = "error";
+        if (silent) finish(1);
+        process.stderr.write(godotenv.toBuffer(` !     ${e.message}\n`));
+        finish(1);
+    }
+    for (const k of loaded.deleted) {
+        outBytes(`-----> Deleting invalid key ${k} from config for ${app}\n`);
+    }
+    if (loaded.deleted.length) writeFile600(envFile(app), godotenv.toBuffer(loaded.after));
+    return loaded.env;
 }
 function writeEnv(app, env) {
-    const lines = Object.keys(env)
-        .sort()
-        .map((k) => {
-            const v = env[k];
-            if (/^-?\d+$/.test(v)) return `${k}=${String(parseInt(v, 10))}`;
-            return `${k}="${v.replace(/([\\"!$`])/g, "\\$1").replace(/\n/g, "\\n")}"`;
-        });
-    writeFile600(envFile(app), lines.length ? lines.join("\n") + "\n" : "");
-}
-function jsonGo(obj) {
-    return JSON.stringify(obj).replace(/[<>&]/g, (c) => "\\u00" + c.charCodeAt(0).toString(16));
+    writeFile600(envFile(app), godotenv.toBuffer(GODOTENV.write(env)));
 }
 function deployed(app) {
     return fs.existsSync(path.join(HOME, app, "CONTAINER.web.1"));
@@ -369,7 +424,8 @@ function failsRestart(app) {
 }
 function failedDeploy(app) {
     out(`-----> Deploying web (count=1)\n       Attempting pre-flight checks (web.1)\n`);
-    process.stderr.write(
+    // The healthchecker's failure line reaches stdout (seen on the real 0.38.27: test/dokku/restart-failure.test.ts).
+    out(
         "       Failure in name='port listening check': container listening on expected IPv4 interface with an unexpected port: expected=5000 actual=8080\n",
     );
     out(
@@ -439,34 +495,35 @@ function configSet(args, quiet) {
     }
     const app = rest.shift();
     requireApp(app);
+    // SubSet: pairs and base64 first, then SetMany loads, then checks keys.
     if (rest.length === 0) fail("At least one env pair must be given");
-    const env = readEnv(app);
-    const updates = {};
+    const updates = new Map();
     for (const pair of rest) {
         const i = pair.indexOf("=");
-        if (i <= 0) fail(`Invalid env pair: ${pair}`);
-        const k = pair.slice(0, i);
+        if (i < 0) fail(`Invalid env pair: ${pair}`);
+        const k = godotenv.bytes(pair.slice(0, i));
         let v = pair.slice(i + 1);
-        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) fail(`Invalid key name: '${k}'`);
         if (encoded) {
             if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
                 fail(
                     `illegal base64 data at input byte ${Math.max(0, v.search(/[^A-Za-z0-9+/=]/))} for key '${k}'`,
                 );
             }
-            v = Buffer.from(v, "base64").toString("utf8");
-        }
-        updates[k] = v;
+            updates.set(k, Buffer.from(v, "base64").toString("latin1"));
+        } else updates.set(k, godotenv.bytes(v));
     }
+    const env = loadEnv(app);
+    for (const k of updates.keys()) if (!KEY_RE.test(k)) fail(`Invalid key name: '${k}'`);
     invocation.kind = "write";
-    Object.assign(env, updates);
-    writeEnv(app, env);
+    for (const [k, v] of updates) env.set(k, v);
     if (!quiet) {
         out("-----> Setting config vars\n");
-        const w = Math.max(...Object.keys(updates).map((k) => k.length + 1)) + 2;
-        for (const k of Object.keys(updates).sort())
-            out("       " + (k + ":").padEnd(w) + updates[k].trim() + "\n");
+        const keys = godotenv.sortBytes([...updates.keys()]);
+        const w = Math.max(...keys.map((k) => k.length + 1)) + 2;
+        for (const k of keys)
+            outBytes("       " + (k + ":").padEnd(w) + updates.get(k).trim() + "\n");
     }
+    writeEnv(app, env);
     if (!noRestart && deployed(app)) {
         out(`-----> Restarting app ${app}\n`);
         restart(app, "restart");
@@ -478,20 +535,28 @@ function configUnset(args, quiet) {
     const app = rest.shift();
     requireApp(app);
     if (rest.length === 0) fail("At least one key must be given");
-    const env = readEnv(app);
+    const env = loadEnv(app);
+    const keys = rest.map((k) => godotenv.bytes(k));
+    for (const k of keys) if (!KEY_RE.test(k)) fail(`Invalid key name: '${k}'`);
     let changed = false;
-    for (const k of rest) {
-        if (k in env) {
-            delete env[k];
+    for (const k of keys) {
+        if (env.has(k)) {
+            env.delete(k);
             changed = true;
-            if (!quiet) out(`-----> Unsetting ${k}\n`);
-        } else if (!quiet) out(`-----> Skipping ${k}, it is not set in the environment\n`);
+            if (!quiet) outBytes(`-----> Unsetting ${k}\n`);
+        } else if (!quiet) outBytes(`-----> Skipping ${k}, it is not set in the environment\n`);
     }
     if (changed) {
         invocation.kind = "write";
         writeEnv(app, env);
     }
     if (!noRestart && deployed(app)) restart(app, "restart");
+}
+/** singleQuoteEscape + stringWithPrefixAndSeparator (environment.go). */
+function quotedEntries(env, prefix) {
+    return godotenv
+        .sortBytes([...env.keys()])
+        .map((k) => `${prefix}${k}='${env.get(k).split("'").join("'\\''")}'`);
 }
 function configExport(args) {
     let format = "exports";
@@ -503,31 +568,26 @@ function configExport(args) {
     }
     const app = rest[0];
     requireApp(app);
-    const env = readEnv(app);
-    const keys = Object.keys(env).sort();
+    const formats = ["json", "json-list", "shell", "exports", "envfile"];
+    if (!formats.includes(format)) fail(`Unknown export format: ${format}`);
+    const env = loadEnv(app);
+    // export(): fmt.Print(exported + suffix), suffix " " for shell, else "\n".
     switch (format) {
         case "json":
-            out(jsonGo(Object.fromEntries(keys.map((k) => [k, env[k]]))) + "\n");
+            out(godotenv.goJsonMap(env) + "\n");
             break;
         case "json-list":
-            out(
-                keys.length
-                    ? jsonGo(keys.map((k) => ({ name: k, value: env[k] }))) + "\n"
-                    : "null\n",
-            );
+            out(godotenv.goJsonList(env) + "\n");
             break;
         case "shell":
-            out(keys.map((k) => `${k}='${env[k].replace(/'/g, "'\\''")}' `).join(""));
+            outBytes(quotedEntries(env, "").join(" ") + " ");
             break;
         case "exports":
-            out(
-                keys.length
-                    ? keys.map((k) => `export ${k}='${env[k].replace(/'/g, "'\\''")}'\n`).join("")
-                    : "\n",
-            );
+            outBytes(quotedEntries(env, "export ").join("\n") + "\n");
             break;
-        default:
-            fail(`Unknown export format: ${format}`);
+        case "envfile":
+            outBytes(GODOTENV.marshal(env) + "\n");
+            break;
     }
 }
 
@@ -683,16 +743,18 @@ function main(argv) {
             requireApp(rest[0]);
             if (rest.length < 2) fail("Expected: key");
             if (rest.length > 2) fail(`Unexpected argument(s): [${rest.slice(2).join(" ")}]`);
-            const env = readEnv(rest[0]);
-            if (!(rest[1] in env)) finish(1);
-            out(env[rest[1]] + "\n");
+            const env = loadEnv(rest[0], true);
+            const key = godotenv.bytes(rest[1]);
+            if (!KEY_RE.test(key) || !env.has(key)) finish(1);
+            const v = env.get(key);
+            outBytes((args.includes("--quoted") ? `'${v.split("'").join("'\\''")}'` : v) + "\n");
             break;
         }
         case "config:keys":
             requireApp(args[0]);
-            out(
-                Object.keys(readEnv(args[0]))
-                    .sort()
+            outBytes(
+                godotenv
+                    .sortBytes([...loadEnv(args[0]).keys()])
                     .map((k) => k + "\n")
                     .join(""),
             );
@@ -718,4 +780,5 @@ function main(argv) {
     finish(0);
 }
 
-main(process.argv.slice(2));
+if (require.main === module) main(process.argv.slice(2));
+module.exports = { GODOTENV, FULL_VERSION, loadEnvBytes, applyConfig };

@@ -1,0 +1,116 @@
+/**
+ * A real OpenSSH server on 127.0.0.1 for tests, never the machine's own: its
+ * own config, a generated host key, a generated client key allowed for root
+ * (key only), and the session environment set with sshd's `SetEnv`. Used by
+ * the Dokku double's host (test/helpers/ssh-host.ts) and the real Dokku's
+ * (testkit/real-dokku-host.ts).
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { ConnectionSpec } from "../config";
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+        s.on("error", reject);
+    });
+}
+
+/** An sshd_config `SetEnv` line (sshd splits on spaces: values hold none). */
+function setEnvLine(env: Record<string, string>): string {
+    return `SetEnv ${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`;
+}
+
+export class LoopbackSshd {
+    port = 0;
+    /** The host's public key line, for `connection.hostKey`. */
+    hostKey = "";
+    /** The client's private key (OpenSSH format), allowed to log in as root. */
+    clientKey = "";
+    /** sshd's stderr (-e) so far. */
+    log = "";
+    private proc?: ChildProcess;
+
+    /** `dir`: a private folder for keys, config and pid file; `env`: every session's environment. */
+    constructor(
+        readonly dir: string,
+        private readonly env: Record<string, string>,
+    ) {}
+
+    async start(): Promise<void> {
+        fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+        const hk = path.join(this.dir, "host_ed25519");
+        const ck = path.join(this.dir, "client_ed25519");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hk]);
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", ck]);
+        this.hostKey = fs.readFileSync(hk + ".pub", "utf8").trim();
+        this.clientKey = fs.readFileSync(ck, "utf8");
+        fs.copyFileSync(ck + ".pub", path.join(this.dir, "authorized_keys"));
+        this.port = await freePort();
+        const cfg = [
+            `ListenAddress 127.0.0.1:${this.port}`,
+            `HostKey ${hk}`,
+            `AuthorizedKeysFile ${path.join(this.dir, "authorized_keys")}`,
+            `PidFile ${path.join(this.dir, "sshd.pid")}`,
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "StrictModes no",
+            "UsePAM no",
+            setEnvLine(this.env),
+            // Enough for `pulumi up --parallel` sessions at once (OpenSSH's default is 10:30:100).
+            "MaxStartups 64:30:128",
+            "MaxSessions 64",
+        ];
+        const cfgFile = path.join(this.dir, "sshd_config");
+        fs.writeFileSync(cfgFile, cfg.join("\n") + "\n");
+        this.proc = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", cfgFile], {
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        this.proc.stderr!.on("data", (d: Buffer) => (this.log += d.toString()));
+        for (let i = 0; i < 100; i++) {
+            const up = await new Promise<boolean>((resolve) => {
+                const c = net.connect(this.port, "127.0.0.1", () => {
+                    c.end();
+                    resolve(true);
+                });
+                c.on("error", () => resolve(false));
+            });
+            if (up) return;
+            if (this.proc.exitCode !== null) break;
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`sshd did not start: ${this.log}`);
+    }
+
+    /** The stack's `connection` for this server (root, pinned host key). */
+    connection(over: Partial<ConnectionSpec> = {}): ConnectionSpec {
+        return {
+            host: "127.0.0.1",
+            port: this.port,
+            user: "root",
+            hostKey: this.hostKey,
+            dialErrorLimit: 1,
+            perDialTimeout: 5,
+            ...over,
+        };
+    }
+
+    /** Stops this sshd (by its own child process, never by name). */
+    async stop(): Promise<void> {
+        if (this.proc && this.proc.exitCode === null) {
+            const done = new Promise((r) => this.proc!.on("exit", r));
+            this.proc.kill("SIGTERM");
+            await done;
+        }
+    }
+}
