@@ -4,6 +4,7 @@
  */
 import {
     AfterChange,
+    CacheBound,
     BuildCacheSpec,
     CacheSpec,
     ConnectionSpec,
@@ -93,4 +94,24 @@ export const DEFAULT_HOST_PATHS: HostPathsSpec = {
     systemdUnitDir: "/etc/systemd/system",
     systemdRunDir: "/run/systemd/system",
     cronDir: "/etc/cron.d",
+};
+
+/**
+ * Bounds per built-in cache, sized for a small VPS (25-80 GB disk): together 12 GB at most.
+ * `maxAge` applies where the kind allows deleting single entries (pip, npm, cargo,
+ * evict-oldest); uv and Playwright are only pruned for size (host/cache-prune.ts).
+ */
+export const DEFAULT_CACHE_BOUNDS: Readonly<Record<string, CacheBound>> = {
+    pip: { maxSize: "2GB", maxAge: "720h", prune: "pip" },
+    uv: { maxSize: "3GB", maxAge: "720h", prune: "uv" },
+    npm: { maxSize: "2GB", maxAge: "720h", prune: "npm" },
+    "ms-playwright": { maxSize: "2GB", maxAge: "720h", prune: "playwright" },
+    rust: { maxSize: "3GB", maxAge: "720h", prune: "cargo" },
+};
+
+/** Bound of a cache the stack defines itself: measured and reported, pruned only if it says how. */
+export const DEFAULT_CUSTOM_CACHE_BOUND: CacheBound = {
+    maxSize: "2GB",
+    maxAge: "720h",
+    prune: "none",
 };

@@ -8,10 +8,12 @@ import { z } from "zod";
 import {
     DEFAULT_AFTER_CHANGE,
     DEFAULT_BUILD_CACHE,
+    DEFAULT_CACHE_BOUNDS,
     DEFAULT_CACHE_MODE,
     DEFAULT_CACHE_OWNER,
     DEFAULT_CACHES,
     DEFAULT_CONNECTION,
+    DEFAULT_CUSTOM_CACHE_BOUND,
     DEFAULT_DETECT_DRIFT,
     DEFAULT_GC,
     DEFAULT_HOST_PATHS,
@@ -21,7 +23,7 @@ import {
     DEFAULT_STATE_DIR,
     DEFAULT_WARMUP_CACHE,
 } from "./defaults";
-import { AfterChange, Builder } from "./types";
+import { AfterChange, Builder, CachePruneKind } from "./types";
 
 // ---- rules (exported so tests and the docs can name them) -----------------
 
@@ -71,6 +73,15 @@ export const MAX_CACHES = 64;
 export const BUILDERS = ["dockerfile", "herokuish", "pack", "unknown"] as const satisfies Builder[];
 export const AFTER_CHANGE = ["restart", "rebuild", "none"] as const satisfies AfterChange[];
 export const SCHEDULES = ["hourly", "daily", "weekly", "off"] as const;
+export const PRUNE_KINDS = [
+    "uv",
+    "npm",
+    "pip",
+    "cargo",
+    "playwright",
+    "evict-oldest",
+    "none",
+] as const satisfies CachePruneKind[];
 /** Env names Dokku keeps for itself. */
 export const RESERVED_ENV = /^DOKKU_|^GIT_REV$|^SOURCE_VERSION$/;
 /** Places a shared cache or the state dir must never live. */
@@ -354,8 +365,11 @@ const cacheEntry = settingsObject(
             .regex(MODE_RE)
             .transform((m) => (m.length === 3 ? "0" + m : m))
             .default(DEFAULT_CACHE_MODE),
+        maxSize: size.optional(),
+        maxAge: age.optional(),
+        prune: oneOf(PRUNE_KINDS).optional(),
     },
-    `must be an object with containerPath, env, owner, mode (or true for a built-in cache: ${Object.keys(DEFAULT_CACHES).join(", ")})`,
+    `must be an object with containerPath, env, owner, mode, maxSize, maxAge, prune (or true for a built-in cache: ${Object.keys(DEFAULT_CACHES).join(", ")})`,
 ).superRefine(
     (c, ctx) => {
         if (c.containerPath === undefined) {
@@ -378,6 +392,21 @@ export const cachesMapSchema = z
     .prefault(() => ({ ...DEFAULT_CACHES }));
 
 /** A cache's name (the key in `caches`). */
+/** A cache's bound: the stack's values over the built-in cache's (or a custom cache's) defaults. */
+export function cacheBound(
+    name: string,
+    c: { maxSize?: string; maxAge?: string; prune?: CachePruneKind },
+) {
+    const base = Object.prototype.hasOwnProperty.call(DEFAULT_CACHE_BOUNDS, name)
+        ? DEFAULT_CACHE_BOUNDS[name]
+        : DEFAULT_CUSTOM_CACHE_BOUND;
+    return {
+        maxSize: c.maxSize ?? base.maxSize,
+        maxAge: c.maxAge ?? base.maxAge,
+        prune: c.prune ?? base.prune,
+    };
+}
+
 export const cacheNameSchema = checked(
     (n) =>
         n.length > MAX_NAME || !CACHE_NAME_RE.test(n)
@@ -461,6 +490,16 @@ const gcSchema = z.preprocess(
         .optional(),
 );
 
+const pruneToken = z.preprocess(
+    (v) => (v === true ? "once" : v === false ? undefined : v),
+    z
+        .string({
+            error: 'must be true (prune once) or a token like "2026-11-25" (prune again whenever it changes)',
+        })
+        .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+        .optional(),
+);
+
 /** `buildCache`: `false` turns it off (config/validate.ts); absent or `true` is all defaults. */
 export const buildCacheSchema = z.preprocess(
     (v) => (v === true || v === undefined ? {} : v),
@@ -469,18 +508,12 @@ export const buildCacheSchema = z.preprocess(
             schedule: oneOf(SCHEDULES).default(DEFAULT_BUILD_CACHE.schedule),
             olderThan: age.default(DEFAULT_BUILD_CACHE.olderThan),
             maxSize: size.default(DEFAULT_BUILD_CACHE.maxSize),
-            pruneNow: z.preprocess(
-                (v) => (v === true ? "once" : v === false ? undefined : v),
-                z
-                    .string({
-                        error: 'must be true (prune once) or a token like "2026-11-25" (prune again whenever it changes)',
-                    })
-                    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-                    .optional(),
-            ),
+            pruneNow: pruneToken,
             gc: gcSchema,
+            dokkuPrune: oneOf(["keep", "disable"] as const).optional(),
+            cachesPruneNow: pruneToken,
         },
-        "must be false or an object {schedule, olderThan, maxSize, pruneNow, gc}",
+        "must be false or an object {schedule, olderThan, maxSize, pruneNow, gc, dokkuPrune, cachesPruneNow}",
     ).transform(given),
 );
 

@@ -22,6 +22,26 @@ export interface CacheSpec {
     owner: string;
     /** Mode of the host directory, 4 octal digits; default `0755` (`775`/`0775` accepted). */
     mode: string;
+    /** The bound the scheduled job enforces (config/defaults.ts `DEFAULT_CACHE_BOUNDS`); set by validation. */
+    bound?: CacheBound;
+}
+
+/**
+ * How a shared cache is brought under its bound (host/cache-prune.ts says, per kind, what
+ * protects an app installing at that moment): `uv`, `npm`, `pip`, `cargo`, `playwright`
+ * (the built-in caches' own), `evict-oldest` (oldest files first: only for a cache you know
+ * tolerates it) or `none` (measured and reported, never pruned).
+ */
+export type CachePruneKind =
+    "uv" | "npm" | "pip" | "cargo" | "playwright" | "evict-oldest" | "none";
+
+export interface CacheBound {
+    /** Size the cache is brought under, e.g. `2GB` (decimal units). */
+    maxSize: string;
+    /** Entries not written or used for this long go, e.g. `720h`; where the kind allows it. */
+    maxAge: string;
+    /** The mechanism; default the built-in cache's own, `none` for other caches. */
+    prune: CachePruneKind;
 }
 
 export interface AppSpec {
@@ -97,6 +117,13 @@ export interface BuildCacheSpec {
     pruneNow?: string;
     /** Builder GC policy merged into daemon.json; undefined = daemon.json untouched. */
     gc?: GcSpec;
+    /**
+     * Dokku's own `docker-builder-prune` timer/cron (Dokku ≥ 0.35): `keep` (default; ours waits
+     * while it runs) or `disable` (disabled while our schedule is installed, restored on destroy).
+     */
+    dokkuPrune?: "keep" | "disable";
+    /** One-off prune of the shared caches during `pulumi up` (token, as `pruneNow`). */
+    cachesPruneNow?: string;
 }
 
 export interface WarmupSpec {

@@ -14,6 +14,7 @@ import {
     PRIVATE_KEY_RE,
     appSchema,
     cacheNameSchema,
+    cacheBound,
     cacheSchema,
     show,
     unknownKeyReason,
@@ -114,7 +115,8 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problems) {
             }
         }
         const { containerPath, env, owner, mode } = c;
-        caches.push({ name, dir, containerPath: containerPath!, env, owner, mode });
+        const bound = cacheBound(name, c);
+        caches.push({ name, dir, containerPath: containerPath!, env, owner, mode, bound });
     }
     return { caches, known };
 }

@@ -8,6 +8,7 @@ import {
     AfterChange,
     BuildCacheSpec,
     Builder,
+    CacheBound,
     CacheSpec,
     HostPathsSpec,
     Settings,
@@ -20,6 +21,8 @@ export interface CacheDir {
     owner: string;
     /** Octal mode, 4 digits (e.g. `0755`). */
     mode: string;
+    /** The bound the scheduled job enforces; undefined only for hand-built settings (tests). */
+    bound?: CacheBound;
 }
 
 export interface MountSpec {
@@ -187,6 +190,7 @@ export function buildDesiredState(
                 hostPath: cacheHostPath(settings.sharedRoot, c.dir),
                 owner: c.owner,
                 mode: c.mode,
+                ...(c.bound ? { bound: c.bound } : {}),
             })),
             ...groupDirs(settings),
         ],
@@ -215,6 +219,7 @@ function groupDirs(settings: Settings): CacheDir[] {
                 hostPath: cacheHostPath(settings.sharedRoot, c.dir, a.group),
                 owner: c.owner,
                 mode: c.mode,
+                ...(c.bound ? { bound: c.bound } : {}),
             });
         }
     }
