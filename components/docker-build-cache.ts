@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BuildCacheScriptOptions,
+    cachesPruneNowScript,
     daemonGcRemoveScript,
     daemonGcScript,
     parsePruneOutput,
@@ -16,6 +17,7 @@ import {
     scheduleRemoveScript,
 } from "../host/build-cache";
 import { BuildCacheSpec, HostPathsSpec } from "../config/types";
+import { CachePruneTarget, parseCachePruneResults } from "../host/cache-prune";
 import { parseResults } from "../host/result";
 import { RUN_CONVERGE, stdinScript } from "../host/stdin-script";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
@@ -28,6 +30,8 @@ export interface BuildCacheArgs extends HostCommandArgs {
     spec: BuildCacheSpec;
     /** Host paths (daemon.json, systemd, cron), as validated (config/ applies their defaults). */
     paths: HostPathsSpec;
+    /** The shared cache directories the same job brings under their bounds. */
+    caches?: readonly CachePruneTarget[];
 }
 
 export class BuildCache extends pulumi.ComponentResource {
@@ -37,6 +41,8 @@ export class BuildCache extends pulumi.ComponentResource {
     public readonly gc: pulumi.Output<Record<string, unknown> | undefined>;
     /** The one-off prune: build cache size before/after and bytes reclaimed; unknown during preview. */
     public readonly pruned: pulumi.Output<Record<string, unknown> | undefined>;
+    /** The one-off shared-cache prune (\`cachesPruneNow\`): per cache before/after/status. */
+    public readonly cachesPruned: pulumi.Output<Record<string, unknown>[] | undefined>;
 
     constructor(name: string, args: BuildCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super(BUILD_CACHE_TYPE, name, {}, opts);
@@ -46,13 +52,17 @@ export class BuildCache extends pulumi.ComponentResource {
         };
         const first = (s: string) => (s ? parseResults(s)[0] : undefined);
         let installed: command.remote.Command | undefined;
-        if (args.spec.schedule !== "off" || args.spec.pruneNow !== undefined) {
+        if (
+            args.spec.schedule !== "off" ||
+            args.spec.pruneNow !== undefined ||
+            args.spec.cachesPruneNow !== undefined
+        ) {
             installed = convergeCommand(
                 `${name}-schedule`,
                 {
                     ...hostArgs(args),
                     id: "build-cache-schedule",
-                    converge: scheduleInstallScript(args.spec, o),
+                    converge: scheduleInstallScript(args.spec, o, args.caches ?? []),
                     remove: scheduleRemoveScript(o),
                 },
                 { parent: this },
@@ -79,6 +89,24 @@ export class BuildCache extends pulumi.ComponentResource {
         } else {
             this.pruned = pulumi.output(undefined);
         }
+        if (args.spec.cachesPruneNow !== undefined && installed) {
+            const now = new command.remote.Command(
+                `${name}-caches-prune-now`,
+                {
+                    connection: args.connection,
+                    create: RUN_CONVERGE,
+                    stdin: stdinScript({ converge: cachesPruneNowScript(o) }),
+                    triggers: [args.spec.cachesPruneNow],
+                    addPreviousOutputInEnv: false,
+                },
+                { parent: this, dependsOn: [installed] },
+            );
+            this.cachesPruned = now.stdout.apply((s) =>
+                s ? parseCachePruneResults(s).map((r) => ({ ...r })) : undefined,
+            );
+        } else {
+            this.cachesPruned = pulumi.output(undefined);
+        }
         if (args.spec.gc) {
             const gc = convergeCommand(
                 `${name}-daemon-gc`,
@@ -94,6 +122,11 @@ export class BuildCache extends pulumi.ComponentResource {
         } else {
             this.gc = pulumi.output(undefined);
         }
-        this.registerOutputs({ schedule: this.schedule, gc: this.gc, pruned: this.pruned });
+        this.registerOutputs({
+            schedule: this.schedule,
+            gc: this.gc,
+            pruned: this.pruned,
+            cachesPruned: this.cachesPruned,
+        });
     }
 }

@@ -9,6 +9,7 @@ import { AppSummary, appSummary, summaryText } from "../report/summary";
 import { AppCaches } from "./app-caches";
 import { CacheWarmup } from "./cache-warmup";
 import { BuildCache } from "./docker-build-cache";
+import { cachePruneTargets } from "../model/desired-state";
 import { HostCommandArgs, hostArgs } from "./remote-command";
 import { SharedCaches } from "./shared-caches";
 
@@ -67,8 +68,13 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
         if (d.buildCache) {
             this.buildCache = new BuildCache(
                 `${name}-build-cache`,
-                { ...host, spec: d.buildCache, paths: d.hostPaths },
-                { parent: this },
+                {
+                    ...host,
+                    spec: d.buildCache,
+                    paths: d.hostPaths,
+                    caches: cachePruneTargets(d.dirs),
+                },
+                { parent: this, dependsOn: this.caches.commands },
             );
         }
         const pw = d.warmup.playwright;

@@ -11,6 +11,10 @@ import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
 import { RESULT_MARKER } from "./result";
 import { shJoin, shQuote } from "./shell";
 import { dockerSize } from "../config/size-units";
+import { CACHE_PRUNE_FUNCTIONS_SH, CachePruneTarget, cachePruneCallsSh } from "./cache-prune";
+
+/** Dokku's own build-cache prune (plugins/builder/install-builder-prune, dokku v0.38.27). */
+export const DOKKU_PRUNE_UNIT = "docker-builder-prune";
 
 export const UNIT_NAME = "dokku-shared-cache-prune";
 
@@ -242,7 +246,10 @@ ${detectChainSh()}
  * runs, so a Docker upgrade needs no redeploy. With `DSC_PRUNE_DETECT_ONLY=1`
  * it only prints the variant. Prints one result line with the bytes reclaimed.
  */
-export function pruneScript(opts: Pick<BuildCacheSpec, "olderThan" | "maxSize">): string {
+export function pruneScript(
+    opts: Pick<BuildCacheSpec, "olderThan" | "maxSize">,
+    shared?: { stateDir: string; caches: readonly CachePruneTarget[]; paths?: HostPathsSpec },
+): string {
     const branches = PRUNE_VARIANTS.map((v) => {
         const cmds = pruneCommands(v, opts)
             .map((argv) => `    dsc_run ${shJoin(argv)}`)
@@ -257,6 +264,7 @@ set -eu
 ${DETECT_SH}
 dsc_detect
 if [ "\${DSC_PRUNE_DETECT_ONLY:-}" = 1 ]; then echo "$variant"; exit 0; fi
+${shared ? sharedPassSh(shared) : ""}
 total=0
 dsc_run() {
   echo "dokku-shared-cache: $*" >&2
@@ -268,6 +276,38 @@ ${branches}
 esac
 printf '%s{"variant":"%s","engine":"%s","buildx":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$variant" "$engine" "$bx"
 `;
+}
+
+/**
+ * Before the Docker pass: one prune at a time (every run of this script, by timer, cron or a
+ * one-off, takes \`<stateDir>/prune.lock\`; the cron entry takes it already), the shared caches
+ * brought under their bounds, then a bounded wait while Dokku's own builder prune runs.
+ */
+function sharedPassSh(o: {
+    stateDir: string;
+    caches: readonly CachePruneTarget[];
+    paths?: HostPathsSpec;
+}): string {
+    const lock = shQuote(o.stateDir + "/prune.lock");
+    const dokkuCron = shQuote(`${o.paths?.cronDir ?? "/etc/cron.d"}/${DOKKU_PRUNE_UNIT}`);
+    return `if [ "\${DSC_PRUNE_LOCKED:-}" != 1 ]; then
+  mkdir -p -- ${shQuote(o.stateDir)}
+  DSC_PRUNE_LOCKED=1 exec flock -w "\${DSC_PRUNE_LOCK_WAIT:-7200}" ${lock} "$0" "$@"
+fi
+set +e
+${CACHE_PRUNE_FUNCTIONS_SH}
+${cachePruneCallsSh(o.caches, o.stateDir)}
+set -e
+if [ "\${DSC_PRUNE_CACHES_ONLY:-}" = 1 ]; then exit 0; fi
+# Never two build-cache prunes at once: wait (at most 30 min) while Dokku's runs.
+i=0
+while [ $i -lt 180 ]; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ${DOKKU_PRUNE_UNIT}.service 2>/dev/null; then :
+  elif [ -e ${dokkuCron} ] && pgrep -f 'docker builder prune' >/dev/null 2>&1; then :
+  else break; fi
+  [ $i -eq 0 ] && echo "dokku-shared-cache: waiting for Dokku's ${DOKKU_PRUNE_UNIT} to finish" >&2
+  i=$((i + 1)); sleep 10
+done`;
 }
 
 /** systemd OnCalendar / cron fields for a schedule. */
@@ -309,8 +349,12 @@ const WRITE_IF_CHANGED_SH = `dsc_put() { # path mode content
  * when systemd runs the host, otherwise an /etc/cron.d entry. Idempotent:
  * rewrites nothing that is already right.
  */
-export function scheduleInstallScript(spec: BuildCacheSpec, o: BuildCacheScriptOptions): string {
-    const script = pruneScript(spec);
+export function scheduleInstallScript(
+    spec: BuildCacheSpec,
+    o: BuildCacheScriptOptions,
+    caches: readonly CachePruneTarget[] = [],
+): string {
+    const script = pruneScript(spec, { stateDir: o.stateDir, caches, paths: o.paths });
     const bin = pruneScriptPath(o.stateDir);
     const t = scheduleTimes(spec.schedule);
     const service = `[Unit]
@@ -334,7 +378,7 @@ Persistent=true
 [Install]
 WantedBy=timers.target`;
     const cron = `# Installed by dokku-shared-cache (pulumi destroy removes it).
-${t.cron} root flock -n ${shQuote(o.stateDir + "/prune.lock")} ${shQuote(bin)} >> ${shQuote(o.stateDir + "/prune.log")} 2>&1`;
+${t.cron} root DSC_PRUNE_LOCKED=1 flock -n ${shQuote(o.stateDir + "/prune.lock")} ${shQuote(bin)} >> ${shQuote(o.stateDir + "/prune.log")} 2>&1`;
     const unitDir = o.paths.systemdUnitDir;
     return `set -eu
 changed=false
@@ -357,8 +401,9 @@ else
   scheduler=cron
   dsc_put ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} 0644 ${shQuote(cron)}
 fi
+${spec.dokkuPrune === "disable" ? dokkuDisableSh(o) : dokkuRestoreSh(o)}
 variant=$(DSC_PRUNE_DETECT_ONLY=1 ${shQuote(bin)})
-printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s}\\n' ${shQuote(RESULT_MARKER)} "$scheduler" "$variant" "$changed" ${shQuote(JSON.stringify(spec.schedule))}
+printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s,"dokkuPrune":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$scheduler" "$variant" "$changed" ${shQuote(JSON.stringify(spec.schedule))} "$dokku"
 `;
 }
 
@@ -374,11 +419,48 @@ fi
 if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; changed=true; fi`;
 }
 
+/**
+ * \`dokkuPrune: disable\`: Dokku's timer (systemd) is disabled and stopped, or its cron entry
+ * moved into \`<stateDir>\`; what was done is recorded so that destroy (or \`keep\`) restores it.
+ * Sets \`$dokku\` to what is there now: \`absent\`, \`active\`, \`disabled-by-us\`.
+ */
+function dokkuDisableSh(o: BuildCacheScriptOptions): string {
+    const rec = shQuote(`${o.stateDir}/dokku-prune.disabled`);
+    const timer = shQuote(`${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`);
+    const cron = shQuote(`${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`);
+    return `dokku=absent
+if [ -e ${rec} ]; then dokku=disabled-by-us
+elif [ -e ${timer} ] && command -v systemctl >/dev/null 2>&1; then
+  if systemctl is-enabled --quiet ${DOKKU_PRUNE_UNIT}.timer 2>/dev/null; then
+    mkdir -p -- ${shQuote(o.stateDir)}; echo systemd > ${rec}
+    systemctl disable --now ${DOKKU_PRUNE_UNIT}.timer; changed=true; dokku=disabled-by-us
+  fi
+elif [ -e ${cron} ]; then
+  mkdir -p -- ${shQuote(o.stateDir)}
+  mv -f -- ${cron} ${shQuote(`${o.stateDir}/dokku-prune.cron`)}; echo cron > ${rec}; changed=true; dokku=disabled-by-us
+fi`;
+}
+
+/** Puts back Dokku's prune timer or cron entry if we disabled it; sets \`$dokku\`. */
+function dokkuRestoreSh(o: BuildCacheScriptOptions): string {
+    const rec = shQuote(`${o.stateDir}/dokku-prune.disabled`);
+    const timer = shQuote(`${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`);
+    const cron = shQuote(`${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`);
+    const saved = shQuote(`${o.stateDir}/dokku-prune.cron`);
+    return `if [ -e ${rec} ]; then
+  if [ "$(cat ${rec})" = systemd ] && command -v systemctl >/dev/null 2>&1; then systemctl enable --now ${DOKKU_PRUNE_UNIT}.timer || true; fi
+  if [ "$(cat ${rec})" = cron ] && [ -e ${saved} ] && [ ! -e ${cron} ]; then mv -f -- ${saved} ${cron}; fi
+  rm -f -- ${rec} ${saved}; changed=true
+fi
+if [ -e ${timer} ] || [ -e ${cron} ]; then dokku=active; else dokku=absent; fi`;
+}
+
 /** Removes the schedule and the prune script (`pulumi destroy`, or the build cache leaving the config). */
 export function scheduleRemoveScript(o: BuildCacheScriptOptions): string {
     return `set -eu
 changed=false
 ${unscheduleSh(o)}
+${dokkuRestoreSh(o)}
 rm -f -- ${shQuote(pruneScriptPath(o.stateDir))}
 printf '%s{"removed":%s}\\n' ${shQuote(RESULT_MARKER)} "$changed"
 `;
@@ -392,6 +474,13 @@ before=$(docker system df --format '{{json .}}' 2>/dev/null | jq -r 'select(.Typ
 ${shQuote(bin)}
 after=$(docker system df --format '{{json .}}' 2>/dev/null | jq -r 'select(.Type == "Build Cache") | .Size' || true)
 printf '%s{"buildCacheBefore":"%s","buildCacheAfter":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$before" "$after"
+`;
+}
+
+/** Runs only the shared-cache pass of the installed prune script once, now (\`cachesPruneNow\`). */
+export function cachesPruneNowScript(o: BuildCacheScriptOptions): string {
+    return `set -eu
+DSC_PRUNE_CACHES_ONLY=1 ${shQuote(pruneScriptPath(o.stateDir))}
 `;
 }
 

@@ -225,3 +225,12 @@ function groupDirs(settings: Settings): CacheDir[] {
     }
     return [...out.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
+
+/** The cache directories with a bound, as the scheduled prune job takes them. */
+export function cachePruneTargets(
+    dirs: readonly CacheDir[],
+): { name: string; hostPath: string; bound: CacheBound }[] {
+    return dirs.flatMap((d) =>
+        d.bound ? [{ name: d.name, hostPath: d.hostPath, bound: d.bound }] : [],
+    );
+}

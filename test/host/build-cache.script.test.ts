@@ -163,7 +163,7 @@ describe("build cache scripts (docker double)", () => {
             path.join(o.paths.cronDir, "dokku-shared-cache-prune"),
             "utf8",
         );
-        expect(cron).to.match(/^17 3 \* \* \* root flock -n /m);
+        expect(cron).to.match(/^17 3 \* \* \* root DSC_PRUNE_LOCKED=1 flock -n /m);
         const bin = path.join(h.stateDir, "bin/dokku-shared-cache-prune");
         expect(fs.statSync(bin).mode & 0o777).to.equal(0o755);
         const r2 = h.sh(scheduleInstallScript(SPEC, o));

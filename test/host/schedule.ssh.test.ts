@@ -44,7 +44,9 @@ describe("prune schedule over SSH", function () {
         const r = await runSsh(h.connection(), h.clientKey, scheduleInstallScript(spec, o()));
         expect(parseResults(r.stdout)[0]).to.include({ scheduler: "cron", variant: "buildx-max" });
         const cron = path.join(h.hostPaths().cronDir, "dokku-shared-cache-prune");
-        expect(fs.readFileSync(cron, "utf8")).to.match(/^17 \* \* \* \* root flock -n /m);
+        expect(fs.readFileSync(cron, "utf8")).to.match(
+            /^17 \* \* \* \* root DSC_PRUNE_LOCKED=1 flock -n /m,
+        );
         const rm = await runSsh(h.connection(), h.clientKey, scheduleRemoveScript(o()));
         expect(parseResults(rm.stdout)[0]).to.deep.equal({ removed: true });
         expect(fs.existsSync(cron)).to.equal(false);
