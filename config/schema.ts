@@ -555,8 +555,9 @@ export const hostPathsSchema = settingsObject(
         systemdUnitDir: absolutePath.default(DEFAULT_HOST_PATHS.systemdUnitDir),
         systemdRunDir: absolutePath.default(DEFAULT_HOST_PATHS.systemdRunDir),
         cronDir: absolutePath.default(DEFAULT_HOST_PATHS.cronDir),
+        dokkuRoot: absolutePath.optional(),
     },
-    "must be an object {daemonJson, systemdUnitDir, systemdRunDir, cronDir}",
+    "must be an object {daemonJson, systemdUnitDir, systemdRunDir, cronDir, dokkuRoot}",
 )
     .transform(given)
     .default({ ...DEFAULT_HOST_PATHS });

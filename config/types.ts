@@ -148,6 +148,8 @@ export interface HostPathsSpec {
     systemdRunDir: string;
     /** Where the cron entry goes without systemd; default `/etc/cron.d`. */
     cronDir: string;
+    /** Dokku's home (`DOKKU_ROOT`), where leftover `<app>/cache` dirs are looked for; default `/home/dokku`. */
+    dokkuRoot?: string;
 }
 
 export interface Settings {

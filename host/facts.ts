@@ -5,7 +5,7 @@
  * Nothing here writes to the host.
  */
 import { DesiredState } from "../model/desired-state";
-import { UNIT_NAME } from "./build-cache";
+import { DOKKU_PRUNE_UNIT, UNIT_NAME } from "./build-cache";
 import { Observed, parseProbe, probeScript } from "./probe";
 import { shQuote } from "./shell";
 
@@ -26,6 +26,14 @@ export interface HostFacts {
     disk: { label: string; path: string; mount: string; sizeBytes: number; availBytes: number }[];
     scheduler: "systemd" | "cron" | "none";
     daemonGc: Record<string, unknown> | null;
+    /** The last run of the shared-cache pass per cache (`<stateDir>/caches/<name>.json`). */
+    lastPruned?: Record<string, { at: number; status: string; before: number; after: number }>;
+    /** Dokku's own build caches: herokuish `cache-<app>` and pack `pack-cache-*` volumes. */
+    volumes?: { name: string; bytes: number | null }[];
+    /** Leftover per-app cache directories (`$DOKKU_ROOT/<app>/cache`, dokku#7685). */
+    leftoverDirs?: { path: string; bytes: number }[];
+    /** Dokku's `docker-builder-prune` (Dokku ≥ 0.35): where it is, and whether we disabled it. */
+    dokkuPrune?: { found: "systemd" | "cron" | "none"; disabledByUs: boolean };
 }
 
 /** Read-only facts about caches, Docker and disks; one JSON line. */
@@ -69,8 +77,48 @@ elif [ -e ${shQuote(`${p.cronDir}/${UNIT_NAME}`)} ]; then sched=cron
 else sched=none; fi
 gc=$(jq -c '.builder.gc // null' ${shQuote(p.daemonJson)} 2>/dev/null) || gc=null
 [ -n "$gc" ] || gc=null
-printf '],"scheduler":"%s","daemonGc":%s}\\n' "$sched" "$gc"
+printf '],"scheduler":"%s","daemonGc":%s' "$sched" "$gc"
+${accountingSh(d)}
 `;
+}
+
+/**
+ * Read-only disk accounting (the end of the facts line): the shared-cache job's records, Dokku's
+ * cache volumes (names from \`docker volume ls\`, sizes by \`du\` of their mountpoints: Docker's CLI
+ * has no cheap per-volume size), leftover \`<dokkuRoot>/<app>/cache\` directories, Dokku's prune timer.
+ */
+function accountingSh(d: Pick<DesiredState, "hostPaths" | "stateDir">): string {
+    const p = d.hostPaths;
+    const rec = shQuote(d.stateDir + "/caches");
+    return `printf ',"lastPruned":{'
+sep=''
+for f in ${rec}/*.json; do
+  [ -f "$f" ] || continue
+  j=$(jq -c '{at, status, before, after}' "$f" 2>/dev/null) || continue
+  n=$(basename -- "$f" .json)
+  printf '%s%s:%s' "$sep" "$(js "$n")" "$j"; sep=','
+done
+printf '},"volumes":['
+sep=''
+vols=$(docker volume ls --format '{{.Name}}' 2>/dev/null | grep -E '^(cache-|pack-cache-)' || true)
+if [ -n "$vols" ]; then
+  # shellcheck disable=SC2086
+  docker volume inspect --format '{{.Name}} {{.Mountpoint}}' $vols 2>/dev/null | while read -r n m; do
+    b=$(du -sb -- "$m" 2>/dev/null | cut -f1)
+    printf '%s{"name":%s,"bytes":%s}' "$sep" "$(js "$n")" "\${b:-null}"; sep=','
+  done
+fi
+printf '],"leftoverDirs":['
+sep=''
+for c in ${shQuote(p.dokkuRoot ?? "/home/dokku")}/*/cache; do
+  [ -d "$c" ] && [ ! -L "$c" ] || continue
+  printf '%s{"path":%s,"bytes":%s}' "$sep" "$(js "$c")" "$(du -sb -- "$c" | cut -f1)"; sep=','
+done
+if [ -e ${shQuote(`${p.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`)} ]; then dk=systemd
+elif [ -e ${shQuote(`${p.cronDir}/${DOKKU_PRUNE_UNIT}`)} ]; then dk=cron
+else dk=none; fi
+if [ -e ${shQuote(d.stateDir + "/dokku-prune.disabled")} ]; then dkoff=true; else dkoff=false; fi
+printf '],"dokkuPrune":{"found":"%s","disabledByUs":%s}}\\n' "$dk" "$dkoff"`;
 }
 
 /**

@@ -78,15 +78,28 @@ export function formatReport(r: HostReport): string {
         "(Dokku mounts reach deploy and run containers only, never an image build: no app's build uses these caches.)",
         "",
     );
-    const cacheRows = [["CACHE", "PATH", "SIZE", "OWNER", "MODE", "STATUS"]];
+    const cacheRows = [
+        ["CACHE", "PATH", "SIZE", "BOUND", "PRUNE", "LAST PRUNED", "OWNER", "MODE", "STATUS"],
+    ];
     for (const c of r.caches) {
         cacheRows.push([
             c.name,
             c.path,
             c.exists ? humanBytes(c.bytes) : "-",
+            c.maxBytes === null ? "-" : humanBytes(c.maxBytes),
+            c.prune ?? "-",
+            c.lastPruned
+                ? `${new Date(c.lastPruned.at * 1000).toISOString().slice(0, 16)}Z ${c.lastPruned.status}`
+                : "never",
             c.owner ?? "-",
             c.mode ?? "-",
-            !c.exists ? "missing" : c.ok ? "ok" : `want ${c.wantOwner} ${c.wantMode}`,
+            !c.exists
+                ? "missing"
+                : c.overBound
+                  ? "OVER BOUND"
+                  : c.ok
+                    ? "ok"
+                    : `want ${c.wantOwner} ${c.wantMode}`,
         ]);
     }
     out.push(...table(cacheRows), "");
@@ -103,9 +116,47 @@ export function formatReport(r: HostReport): string {
             `Disk for ${dk.label === "docker" ? "Docker" : "the shared caches"} (${dk.path}, on ${dk.mount}): ${humanBytes(dk.availBytes)} free of ${humanBytes(dk.sizeBytes)} (${used}% used)`,
         );
     }
+    out.push("", ...accountingLines(r), "");
     out.push(
         `Apps on the host not managed by this stack: ${r.unmanagedApps.length ? r.unmanagedApps.join(", ") : "none"}`,
     );
     if (r.problems.length) out.push("", "Problems:", ...r.problems.map((p) => `  - ${p}`));
     return out.join("\n") + "\n";
+}
+
+/** The disk accounting section: every cache byte on the host, one row per place. */
+export function accountingLines(r: HostReport): string[] {
+    const a = r.accounting;
+    const rows = [["DISK ACCOUNTING", "WHERE", "SIZE", "NOTE"]];
+    rows.push([
+        "Docker build cache",
+        "docker daemon",
+        humanBytes(a.buildCache.totalBytes),
+        `reclaimable ${humanBytes(a.buildCache.reclaimableBytes)}`,
+    ]);
+    for (const c of r.caches) {
+        rows.push([
+            `shared cache ${c.name}`,
+            c.path,
+            c.exists ? humanBytes(c.bytes) : "-",
+            c.maxBytes === null ? "no bound" : `bound ${humanBytes(c.maxBytes)}`,
+        ]);
+    }
+    for (const v of a.volumes) {
+        rows.push([
+            `${v.kind} volume${v.app ? ` (app ${v.app})` : ""}`,
+            v.name,
+            humanBytes(v.bytes),
+            "Dokku's; purge: npm run purge-app-cache",
+        ]);
+    }
+    for (const l of a.leftoverDirs) {
+        rows.push(["leftover app cache dir", l.path, humanBytes(l.bytes), "unused (dokku#7685)"]);
+    }
+    rows.push(["TOTAL", "", humanBytes(a.totalBytes), ""]);
+    const dk = a.dokkuPrune;
+    return [
+        ...table(rows),
+        `Dokku's own builder prune (docker-builder-prune): ${dk.found === "none" ? "not installed" : dk.found}${dk.disabledByUs ? " (disabled by this stack; restored on destroy)" : ""}`,
+    ];
 }

@@ -9,6 +9,7 @@ import {
     pruneVariant,
 } from "../host/build-cache";
 import { statMode } from "../host/cache-dirs";
+import { sizeBytes } from "../config/size-units";
 import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../host/env-safety";
 import { HostFacts } from "../host/facts";
 import { Observed, ObservedApp } from "../host/probe";
@@ -36,6 +37,29 @@ export interface CacheReport {
     wantOwner: string;
     wantMode: string;
     ok: boolean;
+    /** The bound (bytes) and how it is enforced; null for a cache without one. */
+    maxBytes: number | null;
+    prune: string | null;
+    overBound: boolean;
+    /** The scheduled job's last run on this cache: epoch seconds and status, or null (never). */
+    lastPruned: { at: number; status: string } | null;
+}
+
+/** Every byte of cache on the host, in one place (`npm run verify`'s disk accounting). */
+export interface DiskAccounting {
+    buildCache: { totalBytes: number | null; reclaimableBytes: number | null };
+    sharedCachesBytes: number;
+    /** Dokku's herokuish `cache-<app>` and pack `pack-cache-*` volumes, with the app when known. */
+    volumes: {
+        name: string;
+        kind: "herokuish" | "pack";
+        app: string | null;
+        bytes: number | null;
+    }[];
+    /** `$DOKKU_ROOT/<app>/cache` directories (dokku#7685): nothing uses them; purge by hand. */
+    leftoverDirs: { path: string; bytes: number }[];
+    totalBytes: number;
+    dokkuPrune: { found: string; disabledByUs: boolean };
 }
 
 export interface HostReport {
@@ -57,6 +81,16 @@ export interface HostReport {
     };
     disk: HostFacts["disk"];
     unmanagedApps: string[];
+    accounting: DiskAccounting;
+}
+
+/** The app a Dokku cache volume belongs to: `cache-<app>` (herokuish), pack's `pack-cache-…dokku_<app>_latest-<hash>.build`. */
+export function volumeOwner(name: string): { kind: "herokuish" | "pack"; app: string | null } {
+    if (name.startsWith("pack-cache-")) {
+        const m = /dokku_([a-z0-9][a-z0-9.-]*)_latest-[0-9a-f]+\.(?:build|launch)$/.exec(name);
+        return { kind: "pack", app: m ? m[1] : null };
+    }
+    return { kind: "herokuish", app: name.slice("cache-".length) || null };
 }
 
 /**
@@ -125,6 +159,17 @@ export function buildReport(
             problems.push(
                 `cache ${c.name}: owner/mode ${f.owner} ${f.mode}, want ${c.owner} ${wantMode}`,
             );
+        const maxBytes = c.bound ? Number(sizeBytes(c.bound.maxSize)) : null;
+        const overBound = maxBytes !== null && (f.bytes ?? 0) > maxBytes;
+        if (overBound) {
+            problems.push(
+                `cache ${c.name}: ${f.bytes} bytes, over its bound of ${maxBytes} (${c.bound!.maxSize}); ` +
+                    (c.bound!.prune === "none"
+                        ? "it has no prune mechanism: set caches." + c.name + ".prune or clean it"
+                        : "the scheduled job brings it under (buildCache.cachesPruneNow runs it now)"),
+            );
+        }
+        const lp = facts.lastPruned?.[c.name];
         return {
             name: c.name,
             path: c.hostPath,
@@ -135,6 +180,10 @@ export function buildReport(
             wantOwner: c.owner,
             wantMode,
             ok,
+            maxBytes,
+            prune: c.bound?.prune ?? null,
+            overBound,
+            lastPruned: lp ? { at: lp.at, status: lp.status } : null,
         };
     });
     const row = facts.docker.df?.find((r) => r.Type === "Build Cache");
@@ -147,6 +196,25 @@ export function buildReport(
         problems.push("build cache: daemon.json has no builder.gc (want one)");
     }
     const managed = new Set(d.apps.map((a) => a.name));
+    const volumes = (facts.volumes ?? []).map((v) => ({ ...v, ...volumeOwner(v.name) }));
+    const leftoverDirs = facts.leftoverDirs ?? [];
+    const total = row ? (parseDockerSize(row.Size) ?? null) : null;
+    const sharedCachesBytes = caches.reduce((n, c) => n + (c.bytes ?? 0), 0);
+    const accounting: DiskAccounting = {
+        buildCache: {
+            totalBytes: total,
+            reclaimableBytes: row ? (parseDockerSize(row.Reclaimable.split(" ")[0]) ?? null) : null,
+        },
+        sharedCachesBytes,
+        volumes,
+        leftoverDirs,
+        totalBytes:
+            (total ?? 0) +
+            sharedCachesBytes +
+            volumes.reduce((n, v) => n + (v.bytes ?? 0), 0) +
+            leftoverDirs.reduce((n, l) => n + l.bytes, 0),
+        dokkuPrune: facts.dokkuPrune ?? { found: "none", disabledByUs: false },
+    };
     const buildx = parseBuildxVersion(facts.docker.buildx) ?? "";
     return {
         host,
@@ -169,5 +237,6 @@ export function buildReport(
         },
         disk: facts.disk,
         unmanagedApps: observed.apps.filter((a) => !managed.has(a)),
+        accounting,
     };
 }

@@ -8,5 +8,6 @@ export function hostPathsUnder(root: string): HostPathsSpec {
         systemdUnitDir: path.join(root, "etc/systemd/system"),
         systemdRunDir: path.join(root, "run/systemd/system"),
         cronDir: path.join(root, "etc/cron.d"),
+        dokkuRoot: path.join(root, "home/dokku"),
     };
 }

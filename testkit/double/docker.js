@@ -232,6 +232,50 @@ function systemDf() {
     done("read", 0);
 }
 
+/**
+ * The volume subset Dokku's caches need (docker CLI reference for `volume ls`, `volume inspect`,
+ * `volume rm`, Docker 28): volumes are $ROOT/var/lib/docker/volumes/<name>/_data, as the local
+ * driver lays them out. `ls --format '{{.Name}}'`; `inspect --format '{{.Name}} {{.Mountpoint}}'
+ * NAME...` prints the found ones and fails (exit 1) naming a missing one; `rm [-f] NAME...`
+ * removes (with -f a missing volume is no error). Logged as kind "volume-rm" for removals.
+ */
+function volume(sub, rest) {
+    needDaemon();
+    const dir = r("var/lib/docker/volumes");
+    const names = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+    const ops = rest.filter((a, i) => !a.startsWith("-") && rest[i - 1] !== "--format");
+    if (sub === "ls") {
+        for (const n of names) process.stdout.write(`${n}\n`);
+        done("read", 0);
+    }
+    if (sub === "inspect") {
+        let code = 0;
+        for (const n of ops) {
+            if (!names.includes(n)) {
+                process.stderr.write(`Error response from daemon: get ${n}: no such volume\n`);
+                code = 1;
+                continue;
+            }
+            process.stdout.write(`${n} ${path.join(dir, n, "_data")}\n`);
+        }
+        done("read", code);
+    }
+    const force = rest.includes("-f") || rest.includes("--force");
+    let code = 0;
+    for (const n of ops) {
+        if (!names.includes(n)) {
+            if (!force) {
+                process.stderr.write(`Error response from daemon: get ${n}: no such volume\n`);
+                code = 1;
+            }
+            continue;
+        }
+        fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+        process.stdout.write(`${n}\n`);
+    }
+    done("volume-rm", code);
+}
+
 const [a0, a1] = args;
 if (a0 === "version") {
     if (!DAEMON_UP) {
@@ -275,6 +319,8 @@ if (a0 === "version") {
     du();
 } else if (a0 === "system" && a1 === "df") {
     systemDf();
+} else if (a0 === "volume" && ["ls", "inspect", "rm"].includes(a1)) {
+    volume(a1, args.slice(2));
 } else {
     process.stderr.write(`docker double: command not allowed in tests: docker ${args.join(" ")}\n`);
     done("forbidden", 99);

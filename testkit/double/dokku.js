@@ -679,6 +679,20 @@ function main(argv) {
         case "apps:exists":
             requireApp(args[0]);
             break;
+        case "repo:purge-cache": {
+            // plugins/repo/repo.go PurgeCache (dokku v0.38.27): removes the app's build-stage
+            // containers (none exist in the double), then `docker volume rm -f cache-<app>`.
+            requireApp(args[0]);
+            invocation.kind = "write";
+            const r = require("child_process").spawnSync(
+                "docker",
+                ["volume", "rm", "-f", `cache-${args[0]}`],
+                { encoding: "utf8" },
+            );
+            process.stderr.write(r.stderr || "");
+            if (r.status !== 0) fail("Unable to remove cache volume", r.status || 1);
+            break;
+        }
         case "apps:create": {
             const app = args[0];
             const re = VERSION === "0.38" ? /^[a-z0-9][a-z0-9.-]*$/ : /^[a-z0-9][^/:_A-Z]*$/;
