@@ -69,8 +69,10 @@ describe("verify: disk accounting, and the per-app purge (real sshd)", function 
             maxBytes: 2e9,
             overBound: false,
         });
-        expect(r.problems.some((p) => p.startsWith("cache pip:") && p.includes("over its bound")))
-            .to.be.true;
+        expect(
+            r.problems.some((p) => p.startsWith("cache pip:") && p.includes("over its bound")),
+            r.problems.join("; "),
+        ).to.equal(true);
         const a = r.accounting;
         expect(a.buildCache.totalBytes).to.equal(3 * GB);
         const byName = Object.fromEntries(a.volumes.map((v) => [v.name, v]));
