@@ -27,13 +27,31 @@ export interface AppCachesArgs {
     /**
      * Drift repair generation (number of repairs so far, plus one when the
      * host drifted now), from the read-only probe; undefined when drift
-     * detection is off. Written into the converge script, so a new value
-     * shows in `pulumi preview` as an update of this app's command (never a
-     * replace) and re-runs the converge, which records it on the host.
+     * detection is off. Written into the command's text (`sh -s converge N`
+     * when N > 0), so a new value shows in `pulumi preview` as an update of
+     * this app's command (never a replace) and re-runs the converge, which
+     * records it on the host.
      */
     repair?: number;
     /** Identity of the SSH connection (`connectionId`), for generations. */
     connectionId: string;
+}
+
+/**
+ * The converge script recording the drift repair generation the command
+ * text carries (`sh -s converge N`, see {@link AppCachesArgs.repair}) in the
+ * app's ledger when it succeeds. The generation is kept out of the script
+ * so that the script text does not depend on `detectDrift`: with detection
+ * off the command keeps its last text (ignoreChanges), and turning it on or
+ * off changes no input.
+ */
+export function withRepairGeneration(converge: string): string {
+    return `DSC_REPAIR=\${2:-}
+${converge}case "$DSC_REPAIR" in
+  '' | *[!0-9]*) ;;
+  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
+esac
+`;
 }
 
 export class AppCaches extends pulumi.ComponentResource {
@@ -63,16 +81,21 @@ export class AppCaches extends pulumi.ComponentResource {
                 id: `app-${args.app.name}`,
                 stateDir: args.stateDir,
                 connectionId: args.connectionId,
-                converge:
-                    (repair !== undefined ? `# drift repair generation ${repair}\n` : "") +
-                    appScript(args.app, { ...scriptOpts, repair }, "converge"),
+                converge: withRepairGeneration(appScript(args.app, scriptOpts, "converge")),
                 remove: appScript(
                     { name: args.app.name, mounts: [], env: {} },
                     scriptOpts,
                     "remove",
                 ),
+                // `sh -s converge N` (N > 0): in the command text, not the script.
+                convergeArg: repair ? String(Math.trunc(repair)) : undefined,
             },
-            { parent: this },
+            {
+                parent: this,
+                // Without drift detection the generation is unknown: keep the last one, so that
+                // toggling detectDrift changes no input and the next up updates nothing.
+                ...(repair === undefined ? { ignoreChanges: ["create", "update"] } : {}),
+            },
         );
         this.mounts = pulumi.output(args.app.mounts.map(mountArg));
         this.env = pulumi.output(args.app.env);
