@@ -85,18 +85,16 @@ dsc_units_playwright() {
     if (!(name in max) || rev > max[name]) max[name] = rev
   } END { for (i = 1; i <= NR; i++) if (rv[i] < max[nm[i]]) print line[i] }'
 }
-dsc_evict() { # kind dir maxBytes ageMinutes(0 = none): sets $size
-  now=$(date +%s); cutoff=0
-  [ "$4" -gt 0 ] && cutoff=$((now - $4 * 60))
-  list=$(dsc_units_$(printf '%s' "$1" | tr - _) "$2" | sort -n)
-  [ -n "$list" ] || return 0
-  while IFS=' ' read -r t s p; do
-    t=\${t%.*}
-    if [ "$size" -le "$3" ] && [ "$t" -ge "$cutoff" ]; then break; fi
-    rm -rf -- "$p" && size=$((size - s))
-  done <<DSC_EOF
-$list
-DSC_EOF
+dsc_evict() { # kind dir maxBytes ageMinutes(0 = none); size from $size
+  cutoff=0
+  [ "$4" -gt 0 ] && cutoff=$(($(date +%s) - $4 * 60))
+  # Oldest first; awk picks the units to go (while over the bound or older than the cutoff),
+  # one rm for all of them.
+  dsc_units_$(printf '%s' "$1" | tr - _) "$2" | sort -n | awk -v size="$size" -v max="$3" -v cutoff="$cutoff" '{
+    t = int($1); s = $2; p = substr($0, length($1) + length($2) + 3)
+    if (size <= max && t >= cutoff) exit
+    printf "%s%c", p, 0; size -= s
+  }' | xargs -0 -r rm -rf --
   return 0
 }
 dsc_locked() { # lockfile... : runs "$DSC_BODY" holding flock -n on each (fd 8, 9); 75 if busy

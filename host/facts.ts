@@ -102,11 +102,16 @@ printf '},"volumes":['
 sep=''
 vols=$(docker volume ls --format '{{.Name}}' 2>/dev/null | grep -E '^(cache-|pack-cache-)' || true)
 if [ -n "$vols" ]; then
+  # Docker volume names match [a-zA-Z0-9][a-zA-Z0-9_.-]+: safe inside a JSON string as they are.
+  # One inspect, one du for all of them.
+  vt=$(mktemp); dt=$(mktemp)
   # shellcheck disable=SC2086
-  docker volume inspect --format '{{.Name}} {{.Mountpoint}}' $vols 2>/dev/null | while read -r n m; do
-    b=$(du -sb -- "$m" 2>/dev/null | cut -f1)
-    printf '%s{"name":%s,"bytes":%s}' "$sep" "$(js "$n")" "\${b:-null}"; sep=','
-  done
+  docker volume inspect --format '{{.Name}} {{.Mountpoint}}' $vols > "$vt" 2>/dev/null || true
+  cut -d' ' -f2- "$vt" | xargs -r -d '\\n' du -sb -- > "$dt" 2>/dev/null || true
+  awk 'NR == FNR { t = index($0, "\\t"); sz[substr($0, t + 1)] = substr($0, 1, t - 1); next }
+    { m = substr($0, length($1) + 2); b = (m in sz) ? sz[m] : "null"
+      printf "%s{\\"name\\":\\"%s\\",\\"bytes\\":%s}", sep, $1, b; sep = "," }' "$dt" "$vt"
+  rm -f -- "$vt" "$dt"
 fi
 printf '],"leftoverDirs":['
 sep=''
