@@ -401,7 +401,7 @@ else
   scheduler=cron
   dsc_put ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} 0644 ${shQuote(cron)}
 fi
-${spec.dokkuPrune === "disable" ? dokkuDisableSh(o) : dokkuRestoreSh(o)}
+${spec.dokkuPrune === "disable" && spec.schedule !== "off" ? dokkuDisableSh(o) : dokkuRestoreSh(o)}
 variant=$(DSC_PRUNE_DETECT_ONLY=1 ${shQuote(bin)})
 printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s,"dokkuPrune":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$scheduler" "$variant" "$changed" ${shQuote(JSON.stringify(spec.schedule))} "$dokku"
 `;
