@@ -128,8 +128,12 @@ dsc_cache() { # name dir kind maxBytes ageMinutes
   fi
   case $kind in
     uv) locks="$dir/.lock"
-      DSC_BODY='if command -v uv >/dev/null 2>&1; then uv cache prune --cache-dir "$dir" >&2 || true; size=$(dsc_du "$dir"); fi
-        if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
+      # uv's own prune takes uv's lock itself: run it before we hold that lock (never inside:
+      # it would wait for us), only when no uv holds the lock now, and at most 10 minutes.
+      if command -v uv >/dev/null 2>&1 && { [ ! -e "$dir/.lock" ] || flock -n "$dir/.lock" true; }; then
+        timeout 600 uv cache prune --cache-dir "$dir" >&2 || true; size=$(dsc_du "$dir")
+      fi
+      DSC_BODY='if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
         dsc_du "$dir" > "$DSC_TMP"' ;;
     cargo) locks="$dir/.package-cache $dir/.package-cache-mutate"
       DSC_BODY='dsc_evict cargo "$dir" "$max" "$age"; dsc_du "$dir" > "$DSC_TMP"' ;;

@@ -87,7 +87,12 @@ describe("shared cache pass (real /bin/sh)", function () {
         fs.mkdirSync(bin);
         fs.writeFileSync(
             path.join(bin, "uv"),
-            `#!/bin/sh\necho "uv $*" >> '${tmp}/calls'\n[ "$1 $2" = "cache prune" ] && [ "$3" = --cache-dir ] && rm -rf "$4"/*/unreachable-*\nexit 0\n`,
+            // uv takes an exclusive lock on <cache>/.lock for `cache prune` (astral-sh/uv PR
+            // #16342); the double waits 5 s for it, then fails as uv does on its lock timeout.
+            `#!/bin/sh\necho "uv $*" >> '${tmp}/calls'\n` +
+                `if [ "$1 $2" = "cache prune" ] && [ "$3" = --cache-dir ]; then\n` +
+                `  flock -w 5 "$4/.lock" sh -c 'rm -rf "$1"/*/unreachable-*' sh "$4" || { echo "uv: timed out waiting for the cache lock" >&2; exit 2; }\n` +
+                `fi\nexit 0\n`,
             { mode: 0o755 },
         );
         fs.writeFileSync(
@@ -104,6 +109,15 @@ describe("shared cache pass (real /bin/sh)", function () {
         fs.existsSync(path.join(tmp, "calls"))
             ? fs.readFileSync(path.join(tmp, "calls"), "utf8")
             : "";
+
+    it("uv's own prune runs before our lock is taken (else it would wait for us)", () => {
+        seed("uv/.lock", 0, 1);
+        seed("uv/archive-v0/unreachable-y/big", 300, 1);
+        const [r] = run([target("uv", { prune: "uv", maxSize: "100kB" })]);
+        expect(r.status).to.equal("ok");
+        expect(calls()).to.contain("uv cache prune");
+        expect(tree(path.join(tmp, "uv"))).to.deep.equal([".lock", "archive-v0"]);
+    });
 
     it("pip over its bound: oldest files go first until under it; the newest stay", () => {
         for (let i = 0; i < 10; i++) seed(`pip/http-v2/a/f${i}`, 100, 10 - i);
