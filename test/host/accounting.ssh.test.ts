@@ -140,8 +140,21 @@ describe("verify: disk accounting, and the per-app purge (real sshd)", function 
             true,
         );
         expect(volumes()).to.deep.equal([PACK_WEB, PACK_WEB_LAUNCH, "pgdata"]);
-        const web = h.sh(purgeAppCacheScript("web"));
-        expect(parseResults(web.stdout)[0].removed).to.deep.equal([PACK_WEB, PACK_WEB_LAUNCH]);
+        // The CLI, over SSH: refuses without --yes or with a bad app name, before connecting.
+        const cfgFile = path.join(h.root, "stack-config.json");
+        fs.writeFileSync(cfgFile, configJson(raw, h.clientKey), { mode: 0o600 });
+        const cli = (...a: string[]) =>
+            runTs("cli/purge-app-cache.ts", ["--config-file", cfgFile, ...a]);
+        const noYes = cli("--app", "web");
+        expect(noYes.code).to.equal(2);
+        expect(noYes.stderr).to.contain("refusing to purge without --yes");
+        const bad = cli("--app", "We;b", "--yes");
+        expect(bad.code).to.equal(2);
+        expect(bad.stderr).to.contain('--app "We;b": must begin with a lowercase letter');
+        expect(volumes()).to.include(PACK_WEB);
+        const web = cli("--app", "web", "--yes");
+        expect(web.code, web.stderr).to.equal(0);
+        expect(JSON.parse(web.stdout).removed).to.deep.equal([PACK_WEB, PACK_WEB_LAUNCH]);
         expect(volumes()).to.deep.equal(["pgdata"]);
         const again = h.sh(purgeAppCacheScript("web"));
         expect(parseResults(again.stdout)[0]).to.deep.include({ removed: [] });
