@@ -30,8 +30,8 @@ MARK=$CACHE/installed-by-testkit   # Dokku on this machine was installed by this
 APT_MARK=$CACHE/apt-installed      # packages this script installed (for purge)
 CREATED=$CACHE/created-paths       # paths dockerd/useradd/sudo make outside our folders, absent before `up`
 # Seen after an up/down cycle (snapshot of /etc /usr /var /run /opt /home before and after): dockerd writes its trust
-# key and plugin folders, useradd/userdel leave backups, sudo (the healthchecker) its run dir.
-SIDE_PATHS=(/etc/docker/key.json /opt/containerd /run/docker /run/sudo /etc/subuid- /etc/subgid-)
+# key and plugin folders, containerd its shim socket dir, useradd/userdel backups, sudo (the healthchecker) its run dir.
+SIDE_PATHS=(/etc/docker/key.json /opt/containerd /run/containerd /run/docker /run/sudo /etc/subuid- /etc/subgid-)
 
 say() { printf '==> real-dokku: %s\n' "$*" >&2; }
 die() { printf 'real-dokku: %s\n' "$*" >&2; exit 1; }
