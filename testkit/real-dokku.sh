@@ -43,10 +43,12 @@ took() { local ms=$((($(date +%s%N) - t0) / 1000000)); printf '%d.%ds' $((ms / 1
 if [ -e "$DOKKU_WORK" ] && [ ! -f "$DOKKU_WORK/.dsc-real-dokku" ]; then
   die "$DOKKU_WORK exists and was not made by this script; set DSC_REAL_DOKKU_RUN to a new folder"
 fi
-mkdir -p "$CACHE" "$DOKKU_WORK" && touch "$DOKKU_WORK/.dsc-real-dokku"
-chmod 0755 "$DOKKU_WORK"
-# install.sh reads the build from DOKKU_WORK
-for d in bin build; do [ "$(readlink "$DOKKU_WORK/$d" 2>/dev/null)" = "$CACHE/$d" ] || ln -sfn "$CACHE/$d" "$DOKKU_WORK/$d"; done
+mkdir -p "$CACHE"
+run_dir() { # the scripts' DOKKU_WORK; install.sh reads the build from it
+  mkdir -p "$DOKKU_WORK" && touch "$DOKKU_WORK/.dsc-real-dokku" && chmod 0755 "$DOKKU_WORK"
+  local d
+  for d in bin build; do [ "$(readlink "$DOKKU_WORK/$d" 2>/dev/null)" = "$CACHE/$d" ] || ln -sfn "$CACHE/$d" "$DOKKU_WORK/$d"; done
+}
 
 step() { # runs one step; says how long it took when it did something
   local s; s=$(date +%s%N)
@@ -191,6 +193,7 @@ purge() {
 }
 
 up() {
+  run_dir
   step packages
   step build
   step restore_links
