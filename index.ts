@@ -1,13 +1,13 @@
 // dokku-shared-cache: reads the stack config and runs the program (program.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { namespaceValues, rawFromValues } from "./config/raw";
-import { runProgram } from "./program";
+import { runStack } from "./program";
 
 const config = new pulumi.Config();
 
 export = async () =>
-    runProgram({
+    runStack({
         // Every key of the namespace (pulumi.Config cannot list them), so a typo is an error.
         raw: rawFromValues(namespaceValues(pulumi.runtime.allConfig())),
-        privateKey: config.requireSecret("privateKey"),
+        privateKey: config.getSecret("privateKey"),
     });
