@@ -125,6 +125,21 @@ describe("e2e fleet: hosts 0.38 + 0.37 + one unreachable, in one stack", functio
         expect(beta.writes()).to.deep.equal([]);
     });
 
+    it("a converged host that becomes unreachable fails alone: nothing of it is deleted", async () => {
+        const lost = { ...hosts[1], connection: { ...beta.connection(), port: gammaPort } };
+        stack.updateConfig({ hosts: [hosts[0], lost] });
+        const before = mountsOf(beta, "api");
+        beta.clearLog();
+        const r = await stack.up();
+        expect(r.code).to.not.equal(0);
+        expect(out(r)).to.contain(`host beta (127.0.0.1:${gammaPort})`);
+        // Its resources are still in the state with the old (reachable) connection: had the
+        // engine deleted them, their undo would have run on beta.
+        expect(beta.writes()).to.deep.equal([]);
+        expect(mountsOf(beta, "api")).to.deep.equal(before);
+        stack.updateConfig({ hosts });
+    });
+
     it("removing beta and gamma undoes beta only; alpha is not written to", async () => {
         alpha.clearLog();
         beta.clearLog();
