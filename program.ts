@@ -127,9 +127,9 @@ function hostAppNames(settings: Settings, listed: readonly string[] = []): strin
 
 /**
  * Drift repair generations: an app whose host state drifted gets the next
- * generation in its converge script, so the engine runs it (an update); the
- * converge records the generation in its ledger, so once repaired the script
- * text is stable again and the next run has nothing to do.
+ * generation in its command text (`sh -s converge N`), so the engine runs it
+ * (an update); the converge records the generation in its ledger, so once
+ * repaired the text is stable again and the next run has nothing to do.
  */
 function judgeDrift(desired: DesiredState, observed: Observed, detectDrift: boolean): ProbeVerdict {
     const verdict: ProbeVerdict = { apps: observed.apps, drift: {}, warn: [] };
@@ -137,7 +137,8 @@ function judgeDrift(desired: DesiredState, observed: Observed, detectDrift: bool
     verdict.repair = {};
     for (const app of desired.apps) {
         const o = observed.state[app.name];
-        const d = driftOf(app, o);
+        // Not read (never converged by this program): nothing of ours can have drifted.
+        const d = o?.unread ? "" : driftOf(app, o);
         verdict.drift[app.name] = d;
         verdict.repair[app.name] = (o?.repair ?? 0) + (d ? 1 : 0);
         // An app this program never converged (no ledger) has not drifted: it is new.
@@ -236,6 +237,37 @@ export function stackOutputs(host: DokkuSharedCache, plan: HostPlan) {
 }
 
 /**
+ * The error the CLI shows when the program fails: a `pulumi.RunError`, which
+ * the SDK prints as its message alone: our own errors (bad config, a missing
+ * app, an unreachable host) with each problem on its own line, any other
+ * error with its stack in the message. Its own `stack` holds no frames: the
+ * SDK also passes every failure through `util.inspect` (for a trace event),
+ * and inside the language host that took 1 to 2 minutes of CPU per error with
+ * stack frames (Node 20, @pulumi/pulumi 3.248, seen with the real engine), so
+ * a bad-config preview took minutes to fail; without frames, seconds.
+ */
+export function userFacingError(e: unknown): unknown {
+    if (pulumi.InputPropertiesError.isInstance(e)) {
+        const details = e.errors
+            .map((x) => `  ${x.propertyPath}: ${x.reason}`)
+            .filter((l) => !e.message.includes(l.trim()));
+        return frameless([e.message, ...details].join("\n"));
+    }
+    const runError: boolean = pulumi.RunError.isInstance(e);
+    if (e instanceof Error) {
+        const ours = runError || e.message.startsWith("dokku-shared-cache:");
+        return frameless(ours ? e.message : (e.stack ?? e.message));
+    }
+    return e;
+}
+
+function frameless(message: string): pulumi.RunError {
+    const r = new pulumi.RunError(message);
+    r.stack = `RunError: ${message.split("\n")[0]}`;
+    return r;
+}
+
+/**
  * The first host of the `hosts` form takes over the single-host form's
  * resources: its root component is aliased to {@link ROOT_NAME}, and Pulumi
  * carries the alias to every child (their names start with the root's), so
@@ -266,7 +298,8 @@ async function runFleet(fleet: Fleet, probe: Prober, reuseVerdict: boolean) {
                 return { h, plan: await planHost(h.settings, h.privateKey, probe, reuseVerdict) };
             } catch (e) {
                 const c = h.settings.connection;
-                const cause = e instanceof Error ? e.message : String(e);
+                const shown = pulumi.InputPropertiesError.isInstance(e) ? userFacingError(e) : e;
+                const cause = shown instanceof Error ? shown.message : String(shown);
                 return { h, failure: { name: h.name, address: `${c.host}:${c.port}`, cause } };
             }
         }),
@@ -299,7 +332,7 @@ async function runFleet(fleet: Fleet, probe: Prober, reuseVerdict: boolean) {
 /** One error naming every failed host and its cause (frameless: the CLI shows the message only). */
 export function fleetError(failures: readonly HostFailure[], converged: readonly string[]) {
     const lines = failures.map((f) => `  host ${f.name} (${f.address}): ${f.cause}`);
-    return new pulumi.RunError(
+    return frameless(
         `${failures.length} of ${failures.length + converged.length} host(s) failed; ` +
             `their resources were left as they are` +
             (converged.length ? ` (the other hosts were declared: ${converged.join(", ")})` : "") +

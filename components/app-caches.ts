@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AfterChange } from "../config/types";
-import { appScript } from "../host/app-converge";
+import { appScript, withRepairGeneration } from "../host/app-converge";
 import { parseResults } from "../host/result";
 import { AppDesired, mountArg } from "../model/desired-state";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
@@ -23,9 +23,10 @@ export interface AppCachesArgs extends HostCommandArgs {
     /**
      * Drift repair generation (number of repairs so far, plus one when the
      * host drifted now), from the read-only probe; undefined when drift
-     * detection is off. Written into the converge script, so a new value
-     * shows in `pulumi preview` as an update of this app's command (never a
-     * replace) and re-runs the converge, which records it on the host.
+     * detection is off. Written into the command's text (`sh -s converge N`
+     * when N > 0), so a new value shows in `pulumi preview` as an update of
+     * this app's command (never a replace) and re-runs the converge, which
+     * records it on the host.
      */
     repair?: number;
 }
@@ -55,16 +56,21 @@ export class AppCaches extends pulumi.ComponentResource {
             {
                 ...hostArgs(args),
                 id: `app-${args.app.name}`,
-                converge:
-                    (repair !== undefined ? `# drift repair generation ${repair}\n` : "") +
-                    appScript(args.app, { ...scriptOpts, repair }, "converge"),
+                converge: withRepairGeneration(appScript(args.app, scriptOpts, "converge")),
                 remove: appScript(
                     { name: args.app.name, mounts: [], env: {} },
                     scriptOpts,
                     "remove",
                 ),
+                // `sh -s converge N` (N > 0): in the command text, not the script.
+                convergeArg: repair ? String(Math.trunc(repair)) : undefined,
             },
-            { parent: this },
+            {
+                parent: this,
+                // Without drift detection the generation is unknown: keep the last one, so that
+                // toggling detectDrift changes no input and the next up updates nothing.
+                ...(repair === undefined ? { ignoreChanges: ["create", "update"] } : {}),
+            },
         );
         this.mounts = pulumi.output(args.app.mounts.map(mountArg));
         this.env = pulumi.output(args.app.env);

@@ -54,6 +54,12 @@ export interface ConvergeCommandArgs extends HostCommandArgs {
     converge: string;
     /** Undo script; undefined = nothing to undo. */
     remove?: string;
+    /**
+     * A word after `sh -s converge` in the command text (create/update), not
+     * in the script: the app's drift repair generation (see app-caches.ts).
+     * Changing it is an update that runs the same script.
+     */
+    convergeArg?: string;
 }
 
 export function convergeCommand(
@@ -62,14 +68,15 @@ export function convergeCommand(
     opts: pulumi.CustomResourceOptions,
 ): command.remote.Command {
     const g = generational(args.id, args.stateDir, args.connectionId, args.converge, args.remove);
+    const run = args.convergeArg ? `${RUN_CONVERGE} ${args.convergeArg}` : RUN_CONVERGE;
     return new command.remote.Command(
         name,
         {
             connection: args.connection,
             // Short stable texts (they appear in the provider's error); the
             // scripts go on stdin (see stdin-script.ts).
-            create: RUN_CONVERGE,
-            update: RUN_CONVERGE,
+            create: run,
+            update: run,
             delete: RUN_REMOVE,
             stdin: stdinScript({ converge: g.script, remove: g.delete }),
             addPreviousOutputInEnv: false,

@@ -268,3 +268,20 @@ ${
   '$mark + ({app: $app, changes, mounted: .mount, remounted: [.remount[].new], unmounted: .unmount, envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted} | tojson)' -r
 `;
 }
+
+/**
+ * The converge script recording the drift repair generation the command
+ * text carries (`sh -s converge N`, see components/app-caches.ts) in the
+ * app's ledger when it succeeds. The generation is kept out of the script
+ * so that the script text does not depend on `detectDrift`: with detection
+ * off the command keeps its last text (ignoreChanges), and turning it on or
+ * off changes no input.
+ */
+export function withRepairGeneration(converge: string): string {
+    return `DSC_REPAIR=\${2:-}
+${converge}case "$DSC_REPAIR" in
+  '' | *[!0-9]*) ;;
+  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
+esac
+`;
+}

@@ -15,7 +15,7 @@
  *
  * The args are the stack keys of the single-host form (README,
  * "Configuration reference"), validated by the same code: a bad value
- * throws one `pulumi.InputPropertiesError` naming every problem
+ * throws one error (a frameless `pulumi.RunError`) naming every problem
  * (`dokku-shared-cache:apps[1].caches[0]: unknown cache "nmp"; …`) before any
  * resource is declared or the host is contacted.
  */
@@ -25,7 +25,7 @@ import { AfterChange, Builder } from "../config/types";
 import { validateSettings } from "../config/validate";
 import { DokkuSharedCache } from "../components/dokku-shared-cache";
 import { probeHost } from "../io/ssh";
-import { declareHost, planHost } from "../program";
+import { declareHost, planHost, userFacingError } from "../program";
 
 export { DokkuSharedCache };
 export type { DokkuSharedCacheArgs } from "../components/dokku-shared-cache";
@@ -126,7 +126,12 @@ export async function createDokkuSharedCache(
     opts?: pulumi.ComponentResourceOptions,
 ): Promise<DokkuSharedCache> {
     const key = await known(pulumi.output(args.privateKey));
-    const settings = validateSettings({ ...(args as unknown as RawSettings), privateKey: key });
-    const plan = await planHost(settings, key, probeHost, true);
-    return declareHost(name, plan, pulumi.secret(args.privateKey), key, opts);
+    try {
+        const settings = validateSettings({ ...(args as unknown as RawSettings), privateKey: key });
+        const plan = await planHost(settings, key, probeHost, true);
+        return declareHost(name, plan, pulumi.secret(args.privateKey), key, opts);
+    } catch (e) {
+        // The stack program's errors, as its CLI shows them (frameless: see userFacingError).
+        throw userFacingError(e);
+    }
 }

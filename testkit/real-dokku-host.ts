@@ -135,7 +135,7 @@ export class RealDokkuHost {
             { mode: 0o755 },
         );
         fs.mkdirSync(this.sharedRoot, { recursive: true });
-        this.entriesBefore = new Set(this.storageEntries());
+        this.entriesBefore = new Set(this.storageEntries().map((e) => e.name));
         await this.sshd.start();
     }
 
@@ -271,15 +271,22 @@ export class RealDokkuHost {
             .sort();
     }
 
-    /** Names of Dokku's global storage entries. */
-    storageEntries(): string[] {
+    /** Dokku's global storage entries: name and host path. */
+    storageEntries(): { name: string; host_path: string }[] {
         const out = this.must("storage:list-entries", "--format", "json").stdout.trim();
-        return ((out ? JSON.parse(out) : []) as { name: string }[]).map((e) => e.name).sort();
+        return (out ? JSON.parse(out) : []) as { name: string; host_path: string }[];
     }
 
-    /** Storage entries made since {@link start} (e.g. `legacy-<hash>` of colon mounts). */
+    /**
+     * Entries for host paths under this host's temp root, made since {@link start}
+     * (e.g. `legacy-<hash>` for colon mounts of our caches); other tests' entries are not ours.
+     */
     newStorageEntries(): string[] {
-        return this.storageEntries().filter((e) => !this.entriesBefore.has(e));
+        return this.storageEntries()
+            .filter((e) => !this.entriesBefore.has(e.name))
+            .filter((e) => e.host_path === this.root || e.host_path.startsWith(this.root + "/"))
+            .map((e) => e.name)
+            .sort();
     }
 
     /** Every `dokku` call the program made over SSH since the last {@link clearCalls}. */

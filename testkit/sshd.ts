@@ -2,7 +2,7 @@
  * A real OpenSSH server on 127.0.0.1 for tests, never the machine's own: its
  * own config, a generated host key, a generated client key allowed for root
  * (key only), and the session environment set with sshd's `SetEnv`. Used by
- * the Dokku double's host (test/helpers/ssh-host.ts) and the real Dokku's
+ * the Dokku double's host (testkit/ssh-host.ts) and the real Dokku's
  * (testkit/real-dokku-host.ts).
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";

@@ -2,7 +2,7 @@
  * Differential tests against the real github.com/docker/go-units v0.5.0
  * RAMInBytes (testkit/go-units, built from the Go module proxy): what Docker
  * makes of the sizes this program passes, and the docker test double's port
- * of the parser (test/double/go-units.js).
+ * of the parser (testkit/double/go-units.js).
  */
 import { expect } from "chai";
 import * as fc from "fast-check";

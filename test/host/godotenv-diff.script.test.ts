@@ -1,6 +1,6 @@
 /**
- * Differential test: the dokku double's ENV handling (test/double/godotenv.js
- * and the config steps in test/double/dokku.js) against the real
+ * Differential test: the dokku double's ENV handling (testkit/double/godotenv.js
+ * and the config steps in testkit/double/dokku.js) against the real
  * github.com/joho/godotenv v1.5.1 and v1.2.0, built from the Go module
  * (testkit/godotenv). Byte for byte: the ENV file Dokku writes, what it
  * reads back (or godotenv's exact error), the keys it deletes, and

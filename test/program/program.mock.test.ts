@@ -218,7 +218,11 @@ describe("resource graph (mocks)", () => {
         const conv = recorded.find((r) => r.name === "dokku-app-api-converge")!;
         // Drift changes the script (an update), never triggers (a replacement).
         expect(conv.inputs.triggers).to.equal(undefined);
-        expect(conv.inputs.stdin as string).to.contain("# drift repair generation 1\n");
+        // The generation is in the command text, not the script (which does not depend on drift).
+        expect(conv.inputs.create).to.equal("sh -s converge 1");
+        expect(conv.inputs.stdin as string).not.to.contain("repair generation");
         expect(conv.inputs.update).to.equal(conv.inputs.create);
+        const legacy = recorded.find((r) => r.name === "dokku-app-legacy-converge")!;
+        expect(legacy.inputs.create).to.equal("sh -s converge 1");
     });
 });

@@ -5,7 +5,7 @@
  *   - v1.2.0 (tag v1.2.0: godotenv.go), Dokku 0.36.0-0.37.7
  * (dokku/dokku plugins/config/go.mod at v0.36.0, v0.37.7: v1.2.0; v0.37.8,
  * v0.37.10, v0.38.27: v1.5.1). Bugs included: that is the point. Proven byte
- * for byte against the real library by test/script/godotenv-diff.test.ts
+ * for byte against the real library by test/host/godotenv-diff.script.test.ts
  * (testkit/godotenv builds it from the Go module).
  *
  * Go works on bytes; so does this file: every "string" here is a byte
