@@ -6,6 +6,7 @@
  * 5.5 s, as the main benchmark). Fresh hosts per side. Scenarios: first
  * converge, no-op `up` (preview + update, as a user runs it). Reported per
  * side: wall time, SSH sessions and dokku writes summed over the hosts.
+ * Exits 1 when a no-op `up` writes or restarts on either side.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -137,5 +138,7 @@ export async function fleetBench(hosts: number, n: number, out: string): Promise
     ].join("\n");
     process.stdout.write(text);
     if (out) fs.appendFileSync(out, "\n" + text);
-    return 0;
+    const noisy = rows.filter((r) => r.scenario === "no-op up" && r.writes + r.restarts > 0);
+    for (const r of noisy) process.stderr.write(`bench: ${r.side}: the no-op up wrote\n`);
+    return noisy.length ? 1 : 0;
 }
