@@ -6,20 +6,12 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { RawSettings } from "../../config";
 import { FleetReport, verifyFleet } from "../../cli/verify";
 import { configJson, hostRaw, runTs, up } from "../../testkit/apply";
+import { closedLoopbackPort } from "../../testkit/ports";
 import { SshHost } from "../../testkit/ssh-host";
-
-async function closedPort(): Promise<number> {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise((r) => srv.close(r));
-    return port;
-}
 
 describe("verify for a fleet (hosts), over SSH", function () {
     this.timeout(180000);
@@ -44,7 +36,7 @@ describe("verify for a fleet (hosts), over SSH", function () {
         for (const h of [a, b]) h.createApp("api", true);
         await up(hostRaw(a, common), a.clientKey);
         await up(hostRaw(b, common), b.clientKey);
-        dead = await closedPort();
+        dead = await closedLoopbackPort();
         raw = {
             ...common,
             hosts: [

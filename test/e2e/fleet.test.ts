@@ -7,19 +7,10 @@
  * removing a host from the stack undoes that host only.
  */
 import { expect } from "chai";
-import * as net from "net";
+import { closedLoopbackPort } from "../../testkit/ports";
 import { SshHost } from "../../testkit/ssh-host";
 import { PulumiStack } from "../../testkit/pulumi-stack";
 import { E2E_ENV, cachePath, changes, hostQuiet, mountsOf, ok, previewJson } from "./world";
-
-/** A loopback port nothing listens on (bound, then closed). */
-export async function deadPort(): Promise<number> {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise((r) => srv.close(r));
-    return port;
-}
 
 /** One `hosts` entry for a test host: its connection and its paths under its temp root. */
 export function hostEntry(name: string, h: SshHost, over: Record<string, unknown> = {}) {
@@ -48,7 +39,7 @@ describe("e2e fleet: hosts 0.38 + 0.37 + one unreachable, in one stack", functio
             h.createApp("api", true);
             h.createApp("web", true);
         }
-        gammaPort = await deadPort();
+        gammaPort = await closedLoopbackPort();
         stack = await PulumiStack.create({ stack: "fleet", env: E2E_ENV });
         await stack.setSecret("privateKey", alpha.clientKey); // shared key
         const betaKey = await stack.secureValue(beta.clientKey); // beta's own
