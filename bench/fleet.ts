@@ -110,7 +110,7 @@ async function separateStacks(hosts: number, n: number): Promise<FleetRow[]> {
                 side: `${hosts} stacks in a row`,
                 scenario,
                 wall,
-                ops: ops.join(" | "),
+                ops: ops.join(" / "),
                 ...totals(ls),
             });
             process.stderr.write(`  ${hosts} stacks ${scenario}: ${wall.toFixed(1)} s\n`);
