@@ -405,6 +405,12 @@ async function main(): Promise<number> {
         lines.push(`- ${ok ? "met" : "MISSED"}: ${text}`);
         if (!ok) failures.push(text);
     };
+    // Wall-time ratios are measured and shown; in --quick (CI, one repetition on a machine that may
+    // be busy) they do not fail the run: only the counts (writes, restarts, apps touched) do.
+    const checkTime = (ok: boolean, text: string) =>
+        quick
+            ? lines.push(`- ${ok ? "met" : "missed"} (timing, not enforced in --quick): ${text}`)
+            : check(ok, text);
     lines.push("", "Targets (issue 10; ratios from this one run):");
     for (const n of ns) {
         const p = get(n, "program", "no-op up");
@@ -416,7 +422,7 @@ async function main(): Promise<number> {
             `no-op up at ${n} apps: ${p.writes} dokku writes, ${p.restarts + p.rebuilds} restarts (0)`,
         );
         if (f && (n === 50 || (quick && n === Math.max(...ns)))) {
-            check(
+            checkTime(
                 p.wall <= 1.5 * f.wall,
                 `no-op up at ${n} apps: ${p.wall.toFixed(2)} s = ${(p.wall / f.wall).toFixed(2)} × the engine floor's ${f.wall.toFixed(2)} s (≤ 1.5)`,
             );
@@ -434,7 +440,7 @@ async function main(): Promise<number> {
         const p = get(n, "program", "first converge");
         const b = get(n, "baseline", "every run");
         if (p && b) {
-            check(
+            checkTime(
                 p.wall <= 0.25 * b.wall,
                 `first converge at ${n} apps: ${p.wall.toFixed(2)} s = ${((100 * p.wall) / b.wall).toFixed(1)}% of the baseline's ${b.wall.toFixed(2)} s (≤ 25%)`,
             );

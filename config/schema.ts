@@ -21,6 +21,9 @@ import {
     DEFAULT_STATE_DIR,
     DEFAULT_WARMUP_CACHE,
 } from "./defaults";
+import { envEntryProblem } from "../host/env-safety";
+import { connectionUserProblem } from "./connection-rules";
+import { sizeProblem } from "./size-units";
 import { AfterChange, Builder } from "./types";
 
 // ---- rules (exported so tests and the docs can name them) -----------------
@@ -56,7 +59,6 @@ export function parseHostKeyLine(text: string): { line: string; hosts: string[] 
         .map((h) => h.replace(/^\[(.*)\](?::\d+)?$/, "$1"));
     return { line: rest, hosts };
 }
-export const SIZE_RE = /^[1-9][0-9]{0,5}(?:\.[0-9]{1,3})?(?:B|kB|KB|MB|GB|TB)$/;
 export const AGE_RE = /^[1-9][0-9]{0,5}[hm]$/;
 /** `registry/name[:tag][@sha256:…]`, the subset of image references we pass on. */
 export const IMAGE_RE =
@@ -247,11 +249,11 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
 const age = z
     .string({ error: 'must be an age in hours or minutes like "168h" or "90m"' })
     .regex(AGE_RE);
-const size = z
-    .string({
-        error: 'must be a size like "20GB", "512MB" or "1.5TB" (decimal units B, kB, MB, GB, TB)',
-    })
-    .regex(SIZE_RE);
+const size = checked(
+    (v) => sizeProblem(v),
+    false,
+    'must be a size like "20GB", "512MiB" or "1.5TB" (decimal B, kB, MB, GB, TB or binary KiB, MiB, GiB, TiB)',
+);
 /** `true` stands for `{}` (all defaults); `false` and absence for "off". */
 const trueIsDefaults = (v: unknown) => (v === true ? {} : v === false ? undefined : v);
 
@@ -288,6 +290,8 @@ export const connectionSchema = settingsObject(
                     ["hostKey"],
                 );
             }
+            const user = connectionUserProblem(c.user);
+            if (user) problem(ctx, user, false, ["user"]);
             const scan = c.hostKey !== undefined ? parseHostKeyLine(c.hostKey) : undefined;
             if (
                 scan &&
@@ -328,16 +332,24 @@ export const rootSchema = (fallback: string) =>
         ];
     }).default(fallback);
 
-const envMap = z.record(
-    checked((k) => {
-        if (!ENV_KEY_RE.test(k) || k.length > 128) {
-            return `env name ${show(k)} must match ${ENV_KEY_RE.source} (Dokku rejects others), at most 128`;
+const envMap = z
+    .record(
+        checked((k) => {
+            if (!ENV_KEY_RE.test(k) || k.length > 128) {
+                return `env name ${show(k)} must match ${ENV_KEY_RE.source} (Dokku rejects others), at most 128`;
+            }
+            return RESERVED_ENV.test(k) ? `${k} is reserved by Dokku` : undefined;
+        }, false),
+        checked(checkEnvValue),
+        { error: "must be a map of NAME to value" },
+    )
+    .superRefine((env, ctx) => {
+        // What Dokku's ENV file (godotenv) would not give back unchanged, on any supported version.
+        for (const [k, v] of Object.entries(env)) {
+            const why = envEntryProblem("", k, v);
+            if (why) problem(ctx, why, false, [k]);
         }
-        return RESERVED_ENV.test(k) ? `${k} is reserved by Dokku` : undefined;
-    }, false),
-    checked(checkEnvValue),
-    { error: "must be a map of NAME to value" },
-);
+    });
 
 const cacheEntry = settingsObject(
     {

@@ -204,7 +204,7 @@ export function envEntryProblem(where: string, key: string, value: string): stri
         }
     }
     if (whys.length === 0) return undefined;
-    return `${where}: ${key}=${JSON.stringify(value)} cannot be stored by Dokku unchanged: ${whys.join("; ")}. Choose another ${whys.some((w) => w.startsWith("the key")) ? "name" : "value"} (not ending in \\ or ", no sign or leading zeros on an integer, no "#" in a value that also has ' or ", no key starting with "export").`;
+    return `${where ? `${where}: ` : ""}${key}=${JSON.stringify(value)} cannot be stored by Dokku unchanged: ${whys.join("; ")}. Choose another ${whys.some((w) => w.startsWith("the key")) ? "name" : "value"} (not ending in \\ or ", no sign or leading zeros on an integer, no "#" in a value that also has ' or ", no key starting with "export").`;
 }
 
 /**

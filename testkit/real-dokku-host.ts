@@ -30,7 +30,6 @@ import { ConnectionSpec, HostPathsSpec } from "../config";
 import { hostPathsUnder } from "./host-paths";
 import { LoopbackSshd } from "./sshd";
 
-export const REAL_DOKKU_SCRIPT = path.resolve(__dirname, "real-dokku.sh");
 /** The image make-image.sh builds from Debian's busybox (httpd on 127.0.0.1:5000). */
 export const LOCAL_IMAGE = "localtest/busybox:1";
 /** What sshd (Debian, UsePAM no) gives a root session: its compiled-in superuser path. */
@@ -71,11 +70,6 @@ const READS = new Set([
     "version",
 ]);
 const RESTARTS = new Set(["ps:restart", "ps:rebuild", "ps:start", "ps:stop"]);
-
-/** `testkit/real-dokku.sh up|down`: stderr passes through (what it did, timings). */
-export function realDokku(action: "up" | "down" | "status"): void {
-    execFileSync("bash", [REAL_DOKKU_SCRIPT, action], { stdio: ["ignore", "inherit", "inherit"] });
-}
 
 /** DOCKER_HOST as Dokku sees it: /usr/bin/dokku sources /etc/default/dokku. */
 export function dokkuDockerHost(): string {

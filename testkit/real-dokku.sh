@@ -30,8 +30,8 @@ MARK=$CACHE/installed-by-testkit   # Dokku on this machine was installed by this
 APT_MARK=$CACHE/apt-installed      # packages this script installed (for purge)
 CREATED=$CACHE/created-paths       # paths dockerd/useradd/sudo make outside our folders, absent before `up`
 # Seen after an up/down cycle (snapshot of /etc /usr /var /run /opt /home before and after): dockerd writes its trust
-# key and plugin folders, useradd/userdel leave backups, sudo (the healthchecker) its run dir.
-SIDE_PATHS=(/etc/docker/key.json /opt/containerd /run/docker /run/sudo /etc/subuid- /etc/subgid-)
+# key and plugin folders, containerd its shim socket dir, useradd/userdel backups, sudo (the healthchecker) its run dir.
+SIDE_PATHS=(/etc/docker/key.json /opt/containerd /run/containerd /run/docker /run/sudo /etc/subuid- /etc/subgid-)
 
 say() { printf '==> real-dokku: %s\n' "$*" >&2; }
 die() { printf 'real-dokku: %s\n' "$*" >&2; exit 1; }
@@ -43,10 +43,12 @@ took() { local ms=$((($(date +%s%N) - t0) / 1000000)); printf '%d.%ds' $((ms / 1
 if [ -e "$DOKKU_WORK" ] && [ ! -f "$DOKKU_WORK/.dsc-real-dokku" ]; then
   die "$DOKKU_WORK exists and was not made by this script; set DSC_REAL_DOKKU_RUN to a new folder"
 fi
-mkdir -p "$CACHE" "$DOKKU_WORK" && touch "$DOKKU_WORK/.dsc-real-dokku"
-chmod 0755 "$DOKKU_WORK"
-# install.sh reads the build from DOKKU_WORK
-for d in bin build; do [ "$(readlink "$DOKKU_WORK/$d" 2>/dev/null)" = "$CACHE/$d" ] || ln -sfn "$CACHE/$d" "$DOKKU_WORK/$d"; done
+mkdir -p "$CACHE"
+run_dir() { # the scripts' DOKKU_WORK; install.sh reads the build from it
+  mkdir -p "$DOKKU_WORK" && touch "$DOKKU_WORK/.dsc-real-dokku" && chmod 0755 "$DOKKU_WORK"
+  local d
+  for d in bin build; do [ "$(readlink "$DOKKU_WORK/$d" 2>/dev/null)" = "$CACHE/$d" ] || ln -sfn "$CACHE/$d" "$DOKKU_WORK/$d"; done
+}
 
 step() { # runs one step; says how long it took when it did something
   local s; s=$(date +%s%N)
@@ -191,6 +193,7 @@ purge() {
 }
 
 up() {
+  run_dir
   step packages
   step build
   step restore_links

@@ -188,3 +188,34 @@ describe("connection.hostKey takes what ssh-keyscan prints", () => {
         }
     });
 });
+
+describe("rules wired into validation from the host's facts", () => {
+    it("refuses connection.user dokku, saying why", () => {
+        const raw = validRaw();
+        const p = problems({
+            ...raw,
+            connection: { ...(raw.connection as object), user: "dokku" },
+        });
+        expect(p.map((x) => x.propertyPath)).to.deep.equal(["dokku-shared-cache:connection.user"]);
+        expect(p[0].reason).to.include("sshcommand");
+    });
+    it("refuses a desired env value Dokku's ENV file would not give back, naming the key", () => {
+        const p = problems(
+            validRaw({
+                caches: { pip: { containerPath: "/c/pip", env: { PIP_CACHE_DIR: 'say "hi"' } } },
+            }),
+        );
+        const env = p.filter((x) => x.propertyPath.includes(".env."));
+        expect(env.map((x) => x.propertyPath)).to.deep.equal([
+            "dokku-shared-cache:caches.pip.env.PIP_CACHE_DIR",
+        ]);
+        expect(env[0].reason).to.include("double quote");
+    });
+    it("takes binary and decimal sizes as written", () => {
+        for (const maxSize of ["20GB", "20GiB", "512MiB"]) {
+            expect(
+                validateSettings(validRaw({ buildCache: { maxSize } })).buildCache?.maxSize,
+            ).to.equal(maxSize);
+        }
+    });
+});
