@@ -10,13 +10,18 @@ module.exports = tseslint.config(
             ".pulumi-home/**",
             "eslint.config.js",
             "testkit/double/**",
+            "dist/**",
+            "**/node_modules/**",
         ],
     },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],
         languageOptions: {
-            parserOptions: { project: "./tsconfig.json", tsconfigRootDir: __dirname },
+            parserOptions: {
+                project: ["./tsconfig.json", "./examples/library/tsconfig.json"],
+                tsconfigRootDir: __dirname,
+            },
         },
         plugins: { "@pulumi": pulumi },
         rules: {

@@ -6,10 +6,10 @@
  * is a loop over {@link planHost} and {@link declareHost}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Fleet, FleetHost, ROOT_NAME, validateFleet } from "./config/fleet";
 import { RawSettings } from "./config/raw";
 import { checkAppName } from "./config/schema";
 import { Settings } from "./config/types";
-import { validateSettings } from "./config/validate";
 import { DokkuSharedCache } from "./components/dokku-shared-cache";
 import { remoteConnection } from "./components/remote-command";
 import { dokkuVersionProblem, dokkuVersionWarning } from "./host/dokku-version";
@@ -26,14 +26,13 @@ export type Prober = typeof probeHost;
 export interface ProgramArgs {
     /** Raw stack config values (every key of the namespace, not the private key). */
     raw: RawSettings;
-    /** The SSH private key, a secret. */
-    privateKey: pulumi.Output<string>;
+    /** The shared SSH private key, a secret (optional when every host of `hosts` has its own). */
+    privateKey?: pulumi.Output<string>;
     /** Replaces the SSH probe (tests; the offline plan). */
     probe?: Prober;
 }
 
-/** The name of the root component of the (first) host: part of every URN, never to change. */
-export const ROOT_NAME = "dokku";
+export { ROOT_NAME };
 
 /** Everything decided about one host before any resource is declared. */
 export interface HostPlan {
@@ -198,16 +197,21 @@ export function declareHost(
     plan: HostPlan,
     privateKey: pulumi.Output<string>,
     key: string,
+    opts?: pulumi.ComponentResourceOptions,
 ): DokkuSharedCache {
     const c = plan.settings.connection;
-    return new DokkuSharedCache(name, {
-        connection: remoteConnection(c, privateKey),
-        desired: plan.desired,
-        repair: plan.repair,
-        connectionId: connectionId(c, key),
-        connectionSpec: c,
-        knownHostsFile: plan.knownHostsFile,
-    });
+    return new DokkuSharedCache(
+        name,
+        {
+            connection: remoteConnection(c, privateKey),
+            desired: plan.desired,
+            repair: plan.repair,
+            connectionId: connectionId(c, key),
+            connectionSpec: c,
+            knownHostsFile: plan.knownHostsFile,
+        },
+        opts,
+    );
 }
 
 /** The stack outputs of one host. */
@@ -263,10 +267,102 @@ function frameless(message: string): pulumi.RunError {
     return r;
 }
 
+/**
+ * The first host of the `hosts` form takes over the single-host form's
+ * resources: its root component is aliased to {@link ROOT_NAME}, and Pulumi
+ * carries the alias to every child (their names start with the root's), so
+ * moving a stack to the `hosts` form keeps every URN.
+ */
+function hostOptions(fleet: Fleet, h: FleetHost): pulumi.ComponentResourceOptions | undefined {
+    const taken = fleet.hosts.some((x) => x.name === ROOT_NAME);
+    return h.index === 0 && !taken ? { aliases: [{ name: ROOT_NAME }] } : undefined;
+}
+
+/** A host whose plan failed (unreachable, a missing app, an unsupported Dokku). */
+export interface HostFailure {
+    name: string;
+    address: string;
+    cause: string;
+}
+
+/**
+ * The `hosts` form: every host is planned (probed) in parallel; a host whose
+ * plan fails declares no resource (so nothing of it is updated or deleted)
+ * while the others are declared and converge (the engine runs their
+ * commands in parallel); then the run fails naming each failed host.
+ */
+async function runFleet(fleet: Fleet, probe: Prober, reuseVerdict: boolean) {
+    const planned = await Promise.all(
+        fleet.hosts.map(async (h) => {
+            try {
+                return { h, plan: await planHost(h.settings, h.privateKey, probe, reuseVerdict) };
+            } catch (e) {
+                const c = h.settings.connection;
+                const shown = pulumi.InputPropertiesError.isInstance(e) ? userFacingError(e) : e;
+                const cause = shown instanceof Error ? shown.message : String(shown);
+                return { h, failure: { name: h.name, address: `${c.host}:${c.port}`, cause } };
+            }
+        }),
+    );
+    const hosts: Record<string, ReturnType<typeof stackOutputs>> = {};
+    const failures: HostFailure[] = [];
+    for (const { h, plan, failure } of planned) {
+        if (failure) {
+            failures.push(failure);
+            continue;
+        }
+        const root = declareHost(
+            h.name,
+            plan!,
+            pulumi.secret(h.privateKey),
+            h.privateKey,
+            hostOptions(fleet, h),
+        );
+        hosts[h.name] = stackOutputs(root, plan!);
+    }
+    if (failures.length > 0) throw fleetError(failures, Object.keys(hosts));
+    return {
+        hosts,
+        summary: pulumi
+            .all(Object.entries(hosts).map(([n, o]) => o.summary.apply((t) => `[${n}]\n${t}`)))
+            .apply((parts) => [...parts, `fleet: ${parts.length} host(s)`].join("\n")),
+    };
+}
+
+/** One error naming every failed host and its cause (frameless: the CLI shows the message only). */
+export function fleetError(failures: readonly HostFailure[], converged: readonly string[]) {
+    const lines = failures.map((f) => `  host ${f.name} (${f.address}): ${f.cause}`);
+    return frameless(
+        `${failures.length} of ${failures.length + converged.length} host(s) failed; ` +
+            `their resources were left as they are` +
+            (converged.length ? ` (the other hosts were declared: ${converged.join(", ")})` : "") +
+            `:\n${lines.join("\n")}`,
+    );
+}
+
+async function fleetOf(args: ProgramArgs): Promise<Fleet> {
+    const shared = args.privateKey ? await valueOf(args.privateKey) : undefined;
+    return validateFleet(shared === undefined ? args.raw : { ...args.raw, privateKey: shared });
+}
+
+function runSingle(fleet: Fleet, args: ProgramArgs) {
+    const { settings, privateKey: key } = fleet.hosts[0];
+    return planHost(settings, key, args.probe ?? probeHost, !args.probe).then((plan) => {
+        const host = declareHost(ROOT_NAME, plan, args.privateKey!, key);
+        return stackOutputs(host, plan);
+    });
+}
+
+/** The single-host form (a stack with `hosts` is refused: see {@link runStack}). */
 export async function runProgram(args: ProgramArgs) {
-    const key = await valueOf(args.privateKey);
-    const settings = validateSettings({ ...args.raw, privateKey: key });
-    const plan = await planHost(settings, key, args.probe ?? probeHost, !args.probe);
-    const host = declareHost(ROOT_NAME, plan, args.privateKey, key);
-    return stackOutputs(host, plan);
+    const fleet = await fleetOf(args);
+    if (fleet.form === "hosts") throw new Error("runProgram: this stack has hosts; use runStack");
+    return runSingle(fleet, args);
+}
+
+/** The whole stack: the single-host form or the `hosts` form (index.ts). */
+export async function runStack(args: ProgramArgs) {
+    const fleet = await fleetOf(args);
+    if (fleet.form === "hosts") return runFleet(fleet, args.probe ?? probeHost, !args.probe);
+    return runSingle(fleet, args);
 }

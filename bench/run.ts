@@ -25,6 +25,7 @@
  *   npm run bench -- --n 5 --quick                  # CI: no baseline, no option toggle, --reps 1
  *   npm run bench -- --n 50 --only program,floor --program /path/to/other/checkout
  *   npm run bench -- --out bench/results.md
+ *   npm run bench -- --fleet [--hosts 3] [--n 30]   # one stack of 3 hosts vs 3 stacks (bench/fleet.ts)
  *
  * Exits 1 when a target is missed, 2 on an error.
  */
@@ -42,7 +43,7 @@ const ALL = ["pip", "uv", "npm", "ms-playwright", "rust"];
 
 type Side = "program" | "floor" | "baseline";
 
-interface Row {
+export interface Row {
     n: number;
     side: Side;
     scenario: string;
@@ -91,7 +92,7 @@ function busy(calls: Call[]): number {
 }
 
 /** The engine's resource summary, e.g. "+106" or "~1 105=" (a preview's "to create" alike). */
-function opsOf(stdout: string): string {
+export function opsOf(stdout: string): string {
     const sym = (w: string) =>
         w.startsWith("create")
             ? "+"
@@ -116,7 +117,7 @@ function opsOf(stdout: string): string {
  * command that appends one byte to a file, then (`floor` = false) runs what
  * the client asked exactly as sshd would, or (`floor`) discards it.
  */
-function countSessions(h: SshHost, floor: boolean): () => number {
+export function countSessions(h: SshHost, floor: boolean): () => number {
     const dir = path.join(h.root, "sshd");
     const file = path.join(h.root, "bench-sessions");
     fs.writeFileSync(file, "");
@@ -133,7 +134,7 @@ function countSessions(h: SshHost, floor: boolean): () => number {
     };
 }
 
-function measure(
+export function measure(
     h: SshHost,
     sessions: number,
 ): Omit<Row, "n" | "side" | "scenario" | "wall" | "ops"> {
@@ -164,7 +165,7 @@ function measure(
     };
 }
 
-function costEnv(scale: number): Record<string, string> {
+export function costEnv(scale: number): Record<string, string> {
     return {
         DOKKU_DOUBLE_COST_MS: "0",
         DOKKU_DOUBLE_RESTART_MS: String(Math.round(REAL.restartMs * scale)),
@@ -172,7 +173,7 @@ function costEnv(scale: number): Record<string, string> {
     };
 }
 
-async function newHost(n: number, scale: number): Promise<SshHost> {
+export async function newHost(n: number, scale: number): Promise<SshHost> {
     const h = new SshHost("0.38", costEnv(scale));
     await h.start();
     for (let i = 1; i <= n; i++) h.createApp(appName(i), true);
@@ -180,7 +181,7 @@ async function newHost(n: number, scale: number): Promise<SshHost> {
     return h;
 }
 
-function stackConfig(h: SshHost, n: number, detectDrift: boolean): Record<string, unknown> {
+export function stackConfig(h: SshHost, n: number, detectDrift: boolean): Record<string, unknown> {
     return {
         connection: h.connection({ dialErrorLimit: 3, perDialTimeout: 10 }),
         sharedRoot: h.sharedRoot,
@@ -354,6 +355,10 @@ function doubleCallMs(): { read: number; write: number } {
 }
 
 async function main(): Promise<number> {
+    if (flag("fleet")) {
+        const { fleetBench } = await import("./fleet");
+        return fleetBench(Number(arg("hosts", "3")), Number(arg("n", "30")), arg("out", ""));
+    }
     const ns = arg("n", "1,10,50,100").split(",").map(Number);
     const scale = Number(arg("scale", "0.1"));
     const out = arg("out", "");
@@ -462,10 +467,14 @@ async function main(): Promise<number> {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        process.exit(2);
-    },
-);
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(
+                `bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+            );
+            process.exit(2);
+        },
+    );
+}

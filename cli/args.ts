@@ -6,10 +6,15 @@ import { parseArgs } from "util";
 import { ConfigSource } from "../io/pulumi-config";
 
 /** Parses `argv` with the shared options plus the command's own flags; unknown options are errors. */
-export function parseCommandLine<F extends string>(
+export function parseCommandLine<F extends string, S extends string = never>(
     argv: string[],
     flags: readonly F[],
-): ConfigSource & { help: boolean; flags: Record<F, boolean> } {
+    strings: readonly S[] = [],
+): ConfigSource & {
+    help: boolean;
+    flags: Record<F, boolean>;
+    options: Partial<Record<S, string>>;
+} {
     const { values } = parseArgs({
         args: argv,
         strict: true,
@@ -19,6 +24,7 @@ export function parseCommandLine<F extends string>(
             "config-file": { type: "string" },
             help: { type: "boolean", short: "h" },
             ...Object.fromEntries(flags.map((f) => [f, { type: "boolean" as const }])),
+            ...Object.fromEntries(strings.map((o) => [o, { type: "string" as const }])),
         },
     });
     const v = values as Record<string, string | boolean | undefined>;
@@ -27,6 +33,9 @@ export function parseCommandLine<F extends string>(
         configFile: v["config-file"] as string | undefined,
         help: v.help === true,
         flags: Object.fromEntries(flags.map((f) => [f, v[f] === true])) as Record<F, boolean>,
+        options: Object.fromEntries(
+            strings.filter((o) => typeof v[o] === "string").map((o) => [o, v[o]]),
+        ) as Partial<Record<S, string>>,
     };
 }
 

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, PRIVATE_KEY, namespaceValues, rawFromValues } from "../config/raw";
 import { Observed } from "../host/probe";
 import { readStackConfig } from "../io/pulumi-config";
-import { ROOT_NAME, runProgram } from "../program";
+import { ROOT_NAME, runStack } from "../program";
 import { CONFIG_SOURCE_HELP, parseCommandLine } from "./args";
 import { installMocks, recorded } from "./plan-mocks";
 
@@ -42,9 +42,9 @@ async function main(argv: string[]): Promise<number> {
     const { values, secretKeys } = readStackConfig(cl);
     installMocks();
     pulumi.runtime.setAllConfig(values, secretKeys);
-    const outputs = await runProgram({
+    const outputs = await runStack({
         raw: rawFromValues(namespaceValues(values)),
-        privateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(PRIVATE_KEY),
+        privateKey: new pulumi.Config(CONFIG_NAMESPACE).getSecret(PRIVATE_KEY),
         ...(cl.flags.probe ? {} : { probe: notRead }),
     });
     await new Promise((r) => setTimeout(r, 100));

@@ -7,3 +7,4 @@ export * from "./raw";
 export * from "./schema";
 export * from "./types";
 export * from "./validate";
+export * from "./fleet";

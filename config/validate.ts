@@ -36,10 +36,18 @@ export function stackKey(path: Path): string {
 }
 
 /** Collects problems while the keys are parsed. */
-class Problems {
+export class Problems {
     readonly list: Problem[] = [];
+    /**
+     * `prefixFor(key)` is prepended to every path starting at `key` (a fleet
+     * host's own keys are reported as `hosts[1].apps[0]`).
+     */
+    constructor(public prefixFor: (key: PropertyKey) => Path = () => []) {}
     add(path: Path, reason: string): void {
-        this.list.push({ propertyPath: stackKey(path), reason });
+        const propertyPath = stackKey([...this.prefixFor(path[0]), ...path]);
+        // A top-level default shared by several hosts is reported once.
+        if (this.list.some((p) => p.propertyPath === propertyPath && p.reason === reason)) return;
+        this.list.push({ propertyPath, reason });
     }
     /** Parses `value` at `path`; records its issues and returns undefined when it fails. */
     parse<T>(schema: z.ZodType<T>, value: unknown, path: Path): T | undefined {
@@ -187,6 +195,26 @@ type KeyOutputs = { [K in keyof typeof KEY_SCHEMAS]: z.output<(typeof KEY_SCHEMA
  */
 export function validateSettings(raw: RawSettings): Settings {
     const problems = new Problems();
+    const settings = collectSettings(raw, problems);
+    throwProblems(problems);
+    return settings!;
+}
+
+/** Throws one `pulumi.InputPropertiesError` naming every problem, if there are any. */
+export function throwProblems(problems: Problems): void {
+    const list = problems.list;
+    if (list.length === 0) return;
+    throw new pulumi.InputPropertiesError({
+        message:
+            `invalid stack configuration (${list.length} problem${list.length === 1 ? "" : "s"}):\n` +
+            list.map((p) => `  ${p.propertyPath}: ${p.reason}`).join("\n"),
+        errors: list,
+    });
+}
+
+/** One host's settings; problems go to `problems` (undefined when there are any). */
+export function collectSettings(raw: RawSettings, problems: Problems): Settings | undefined {
+    const before = problems.list.length;
     const allowed: readonly string[] = CONFIG_KEYS;
     for (const k of Object.keys(raw)) {
         if (k !== PRIVATE_KEY && !allowed.includes(k) && raw[k] !== undefined) {
@@ -237,15 +265,7 @@ export function validateSettings(raw: RawSettings): Settings {
         );
     }
     const hostPaths = at("hostPaths");
-    const list = problems.list;
-    if (list.length > 0) {
-        throw new pulumi.InputPropertiesError({
-            message:
-                `invalid stack configuration (${list.length} problem${list.length === 1 ? "" : "s"}):\n` +
-                list.map((p) => `  ${p.propertyPath}: ${p.reason}`).join("\n"),
-            errors: list,
-        });
-    }
+    if (problems.list.length > before) return undefined;
     return {
         connection: connection!,
         sharedRoot: sharedRoot!,

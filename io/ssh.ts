@@ -17,6 +17,30 @@ export function knownHostsLine(host: string, port: number, hostKey: string): str
     return `${name} ${hostKey.split(" ").slice(0, 2).join(" ")}\n`;
 }
 
+/** Temp folders holding a key file for one ssh run: `dsc-ssh-<pid>-XXXXXX`. */
+export const KEY_DIR_PREFIX = "dsc-ssh-";
+
+/**
+ * Removes the key folders of processes that are gone: a run killed with SIGKILL (an engine
+ * killed mid-probe) cannot remove its own, and the private key must not stay on disk.
+ */
+export function removeOrphanKeyDirs(tmp = os.tmpdir()): string[] {
+    const removed: string[] = [];
+    for (const f of fs.readdirSync(tmp)) {
+        const m = new RegExp(`^${KEY_DIR_PREFIX}(\\d+)-`).exec(f);
+        if (!m || Number(m[1]) === process.pid) continue;
+        try {
+            process.kill(Number(m[1]), 0);
+            continue; // that process is alive
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "ESRCH") continue;
+        }
+        fs.rmSync(path.join(tmp, f), { recursive: true, force: true });
+        removed.push(f);
+    }
+    return removed;
+}
+
 /**
  * Runs `script` on the host through the system `ssh` client (the script on
  * stdin of `remoteCommand`, default `sh -s`, as remote.Command runs its
@@ -30,7 +54,8 @@ export async function runSsh(
     script: string,
     remoteCommand = "sh -s",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-ssh-"));
+    removeOrphanKeyDirs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${KEY_DIR_PREFIX}${process.pid}-`));
     try {
         const keyFile = path.join(dir, `id-${crypto.randomBytes(4).toString("hex")}`);
         fs.writeFileSync(keyFile, privateKey.endsWith("\n") ? privateKey : privateKey + "\n", {

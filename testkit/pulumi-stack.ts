@@ -248,6 +248,20 @@ export class PulumiStack {
     }
 
     /**
+     * The stack's ciphertext of `value` (`{secure: "v1:…"}`), to place inside a
+     * structured config value, e.g. `hosts[1].privateKey` (what
+     * `pulumi config set --secret --path 'hosts[1].privateKey'` writes).
+     */
+    async secureValue(value: string): Promise<{ secure: string }> {
+        const tmp = "secureValueScratch";
+        await this.setSecret(tmp, value);
+        const secure = this.secureLines[tmp];
+        delete this.secureLines[tmp];
+        this.writeStackFile();
+        return { secure };
+    }
+
+    /**
      * Replaces the stack's (non-secret) config with `values` (keys without the
      * project namespace; values any JSON) and writes the stack file.
      */

@@ -106,7 +106,7 @@ describe("the private key stays secret", function () {
         // The temp key file of each ssh run is gone.
         const left = fs
             .readdirSync(os.tmpdir())
-            .filter((f) => !before.has(f) && f.startsWith("dsc-ssh-"));
+            .filter((f) => !before.has(f) && f.startsWith(`dsc-ssh-${process.pid}-`));
         expect(left).to.deep.equal([]);
     });
 
