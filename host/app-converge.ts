@@ -89,7 +89,7 @@ def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
  * Shell for reporting a failed `dokku` call as one paragraph: the app, what
  * failed, Dokku's own words (its ` !     ` lines, else its last line, colours
  * stripped) and what to do. Needs `APP` and `ERR` (a file for Dokku's
- * stderr). `dsc_dokku WHAT TODO ARGS...` runs `dokku ARGS...` (stdout passes
+ * stderr). `dsc_dokku WHAT ADVICE ARGS...` runs `dokku ARGS...` (stdout passes
  * through, stdin from /dev/null) and on failure exits with Dokku's exit code.
  */
 export const DOKKU_FAILURE_SH = `NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."

@@ -13,7 +13,7 @@ import { RawSettings } from "../config";
 import { runSsh } from "../io/ssh";
 import { runProgram } from "../program";
 import { installMocks, recorded, Recorded } from "../cli/plan-mocks";
-import { SshHost } from "./ssh-host";
+export { hostRaw } from "./ssh-host";
 
 installMocks();
 
@@ -55,17 +55,6 @@ export async function sendAll(
         runs.push({ name: c.name, ...r });
     }
     return runs;
-}
-
-/** Stack config for a test host: its connection and paths, plus `over`. */
-export function hostRaw(h: SshHost, over: Partial<RawSettings>): RawSettings {
-    return {
-        connection: h.connection(),
-        sharedRoot: h.sharedRoot,
-        stateDir: h.stateDir,
-        hostPaths: h.hostPaths(),
-        ...over,
-    };
 }
 
 /** What `pulumi config --json --show-secrets` would print for this config and key. */

@@ -5,7 +5,7 @@
  * The sshd itself is testkit/sshd.ts (shared with the real Dokku's host).
  */
 import * as path from "path";
-import { ConnectionSpec } from "../config";
+import { ConnectionSpec, RawSettings } from "../config";
 import { DOUBLE_DIR, LocalHost } from "./local-host";
 import { LoopbackSshd } from "./sshd";
 
@@ -46,4 +46,18 @@ export class SshHost extends LocalHost {
         await this.sshd.stop();
         this.cleanup();
     }
+}
+
+/** Stack config for a test host: its connection and paths (inside its temp root), plus `over`. */
+export function hostRaw<T extends object = Partial<RawSettings>>(
+    h: SshHost,
+    over: T = {} as T,
+): RawSettings & T {
+    return {
+        connection: h.connection(),
+        sharedRoot: h.sharedRoot,
+        stateDir: h.stateDir,
+        hostPaths: h.hostPaths(),
+        ...over,
+    };
 }

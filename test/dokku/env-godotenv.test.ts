@@ -14,6 +14,7 @@ import { appScript } from "../../host/app-converge";
 import { runGodotenv } from "../../testkit/godotenv";
 import { EDGE_VALUES, randomValues } from "../../testkit/godotenv/corpus";
 import { ROOT_LOGIN_PATH, RealDokkuHost } from "../../testkit/real-dokku-host";
+import { pipApp } from "../fixtures/settings";
 
 interface DoubleEnv {
     applyConfig(
@@ -101,21 +102,11 @@ describe("real Dokku 0.38.27 ENV files = real godotenv v1.5.1 = the double", fun
     });
 
     function converge(): { code: number; stderr: string } {
-        const script = appScript(
-            {
-                name: app,
-                mounts: [
-                    {
-                        cache: "pip",
-                        hostPath: `${h.sharedRoot}/pip`,
-                        containerPath: "/root/.cache/pip",
-                        readOnly: false,
-                    },
-                ],
-                env: { PIP_CACHE_DIR: "/root/.cache/pip" },
-            },
-            { stateDir: h.stateDir, afterChange: "restart", maxParallelRestarts: 1 },
-        );
+        const script = appScript(pipApp(h.sharedRoot, app), {
+            stateDir: h.stateDir,
+            afterChange: "restart",
+            maxParallelRestarts: 1,
+        });
         const r = spawnSync("/bin/sh", ["-c", script], {
             encoding: "utf8",
             env: {

@@ -12,7 +12,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { Invocation } from "../../testkit/local-host";
-import { SshHost } from "../../testkit/ssh-host";
+import { SshHost, hostRaw } from "../../testkit/ssh-host";
 import { PulumiResult, PulumiStack, StackExport } from "../../testkit/pulumi-stack";
 
 export const E2E_ENV = { PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
@@ -45,13 +45,7 @@ export function hostConfig(
     h: SshHost,
     over: Record<string, unknown> = {},
 ): Record<string, unknown> {
-    return {
-        connection: h.connection(),
-        sharedRoot: h.sharedRoot,
-        stateDir: h.stateDir,
-        hostPaths: h.hostPaths(),
-        ...over,
-    };
+    return hostRaw(h, over);
 }
 
 /** Path of cache `dir` under the host's shared root (optionally a group's). */

@@ -11,29 +11,21 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { AppDesired } from "../../model/desired-state";
 import { appScript } from "../../host/app-converge";
 import { parseResults } from "../../host/result";
 import { LocalHost } from "../../testkit/local-host";
+import { PIP_ENV, pipApp } from "../fixtures/settings";
 
 type Mode = "0.38" | "0.37" | "0.37.7";
 
 function app(h: LocalHost, name: string, env: Record<string, string>) {
-    const d: Pick<AppDesired, "name" | "mounts" | "env"> = {
-        name,
-        mounts: [
-            {
-                cache: "pip",
-                hostPath: `${h.sharedRoot}/pip`,
-                containerPath: "/root/.cache/pip",
-                readOnly: false,
-            },
-        ],
-        env,
-    };
-    return appScript(d, { stateDir: h.stateDir, afterChange: "restart", maxParallelRestarts: 1 });
+    return appScript(pipApp(h.sharedRoot, name, env), {
+        stateDir: h.stateDir,
+        afterChange: "restart",
+        maxParallelRestarts: 1,
+    });
 }
-const PIP = { PIP_CACHE_DIR: "/root/.cache/pip" };
+const PIP = PIP_ENV;
 
 function envPath(h: LocalHost, mode: Mode, name: string): string {
     return path.join(

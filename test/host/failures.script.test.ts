@@ -17,6 +17,7 @@ import { appScript } from "../../host/app-converge";
 import { parseResults } from "../../host/result";
 import { RUN_CONVERGE, RUN_REMOVE, stdinScript } from "../../host/stdin-script";
 import { LocalHost, withEnv } from "../../testkit/local-host";
+import { pipApp } from "../fixtures/settings";
 
 /** Runs a command text with its stdin as the provider does (a shell runs the text). */
 function remote(h: LocalHost, text: string, stdin: string) {
@@ -41,18 +42,7 @@ function appStdin(
 }
 
 function want(h: LocalHost, name: string): Pick<AppDesired, "name" | "mounts" | "env"> {
-    return {
-        name,
-        mounts: [
-            {
-                cache: "pip",
-                hostPath: `${h.sharedRoot}/pip`,
-                containerPath: "/root/.cache/pip",
-                readOnly: false,
-            },
-        ],
-        env: { PIP_CACHE_DIR: "/root/.cache/pip" },
-    };
+    return pipApp(h.sharedRoot, name);
 }
 
 function ledger(h: LocalHost, app: string): Record<string, unknown> {

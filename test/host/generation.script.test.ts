@@ -11,6 +11,7 @@ import { generational } from "../../host/generation";
 import { appScript } from "../../host/app-converge";
 import { cacheDirCreateScript, cacheDirDeleteScript } from "../../host/cache-dirs";
 import { LocalHost } from "../../testkit/local-host";
+import { pipApp } from "../fixtures/settings";
 
 describe("generations guard deletes of replaced resources", () => {
     let h: LocalHost;
@@ -20,18 +21,7 @@ describe("generations guard deletes of replaced resources", () => {
     });
     afterEach(() => h.cleanup());
 
-    const app = () => ({
-        name: "api",
-        mounts: [
-            {
-                cache: "pip",
-                hostPath: `${h.sharedRoot}/pip`,
-                containerPath: "/root/.cache/pip",
-                readOnly: false,
-            },
-        ],
-        env: { PIP_CACHE_DIR: "/root/.cache/pip" },
-    });
+    const app = () => pipApp(h.sharedRoot, "api");
     const opts = () => ({
         stateDir: h.stateDir,
         afterChange: "restart" as const,
