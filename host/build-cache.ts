@@ -289,7 +289,6 @@ function sharedPassSh(o: {
     paths?: HostPathsSpec;
 }): string {
     const lock = shQuote(o.stateDir + "/prune.lock");
-    const dokkuCron = shQuote(`${o.paths?.cronDir ?? "/etc/cron.d"}/${DOKKU_PRUNE_UNIT}`);
     return `if [ "\${DSC_PRUNE_LOCKED:-}" != 1 ]; then
   mkdir -p -- ${shQuote(o.stateDir)}
   DSC_PRUNE_LOCKED=1 exec flock -w "\${DSC_PRUNE_LOCK_WAIT:-7200}" ${lock} "$0" "$@"
@@ -299,15 +298,23 @@ ${CACHE_PRUNE_FUNCTIONS_SH}
 ${cachePruneCallsSh(o.caches, o.stateDir)}
 set -e
 if [ "\${DSC_PRUNE_CACHES_ONLY:-}" = 1 ]; then exit 0; fi
-# Never two build-cache prunes at once: wait (at most 30 min) while Dokku's runs.
-i=0
-while [ $i -lt 180 ]; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ${DOKKU_PRUNE_UNIT}.service 2>/dev/null; then :
-  elif [ -e ${dokkuCron} ] && pgrep -f 'docker builder prune' >/dev/null 2>&1; then :
-  else break; fi
-  [ $i -eq 0 ] && echo "dokku-shared-cache: waiting for Dokku's ${DOKKU_PRUNE_UNIT} to finish" >&2
-  i=$((i + 1)); sleep 10
-done`;
+# Never two build-cache prunes at once: wait while Dokku's docker-builder-prune runs (its systemd
+# service, or its cron line's \`docker builder prune\`, or one typed by hand); still running after
+# the wait (30 min): Docker's build cache is not pruned this time.
+dsc_dokku_prune_running() {
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ${DOKKU_PRUNE_UNIT}.service 2>/dev/null; then return 0; fi
+  pgrep -f '(^|/)docker builder prune' >/dev/null 2>&1
+}
+waited=0; poll="\${DSC_DOKKU_PRUNE_POLL:-10}"
+while dsc_dokku_prune_running; do
+  if [ "$waited" -ge "\${DSC_DOKKU_PRUNE_WAIT:-1800}" ]; then
+    echo "dokku-shared-cache: Dokku's ${DOKKU_PRUNE_UNIT} still runs after \${waited}s; Docker's build cache not pruned this time (never two prunes at once)" >&2
+    exit 75
+  fi
+  [ "$waited" -eq 0 ] && echo "dokku-shared-cache: waiting for Dokku's ${DOKKU_PRUNE_UNIT} to finish" >&2
+  sleep "$poll"; waited=$((waited + poll))
+done
+[ "$waited" -eq 0 ] || echo "dokku-shared-cache: Dokku's ${DOKKU_PRUNE_UNIT} finished; waited \${waited}s" >&2`;
 }
 
 /** systemd OnCalendar / cron fields for a schedule. */
@@ -420,20 +427,34 @@ if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote
 }
 
 /**
- * \`dokkuPrune: disable\`: Dokku's timer (systemd) is disabled and stopped, or its cron entry
- * moved into \`<stateDir>\`; what was done is recorded so that destroy (or \`keep\`) restores it.
- * Sets \`$dokku\` to what is there now: \`absent\`, \`active\`, \`disabled-by-us\`.
+ * \`dokkuPrune: disable\`. Dokku v0.38.27 (plugins/builder/install-builder-prune, run by its
+ * install trigger) writes, where systemd runs, \`docker-builder-prune.service\` (oneshot
+ * \`docker builder prune -f\`, \`[Install] WantedBy=docker.service\`, enabled with
+ * \`systemctl reenable\`: it also runs each time Docker starts) and \`docker-builder-prune.timer\`
+ * (enabled and started; 04:05 daily); elsewhere \`/etc/cron.d/docker-builder-prune\` (its line
+ * lacks \`-f\`, dokku#7283). We disable the timer (and stop it) and the service's enablement
+ * (a prune already running finishes), or move the cron entry into \`<stateDir>\`; what was
+ * enabled / active is recorded, so that destroy (or \`keep\`) restores exactly that.
+ * Sets \`$dokku\` to what is there now: \`absent\`, \`inactive\` (installed, not enabled, by
+ * someone else), \`disabled-by-us\`.
  */
 function dokkuDisableSh(o: BuildCacheScriptOptions): string {
     const rec = shQuote(`${o.stateDir}/dokku-prune.disabled`);
     const timer = shQuote(`${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`);
     const cron = shQuote(`${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`);
+    const u = DOKKU_PRUNE_UNIT;
     return `dokku=absent
+dsc_yes() { if "$@" 2>/dev/null; then echo yes; else echo no; fi; }
 if [ -e ${rec} ]; then dokku=disabled-by-us
 elif [ -e ${timer} ] && command -v systemctl >/dev/null 2>&1; then
-  if systemctl is-enabled --quiet ${DOKKU_PRUNE_UNIT}.timer 2>/dev/null; then
-    mkdir -p -- ${shQuote(o.stateDir)}; echo systemd > ${rec}
-    systemctl disable --now ${DOKKU_PRUNE_UNIT}.timer; changed=true; dokku=disabled-by-us
+  te=$(dsc_yes systemctl is-enabled --quiet ${u}.timer); ta=$(dsc_yes systemctl is-active --quiet ${u}.timer)
+  se=$(dsc_yes systemctl is-enabled --quiet ${u}.service)
+  if [ "$te$ta$se" = nonono ]; then dokku=inactive
+  else
+    mkdir -p -- ${shQuote(o.stateDir)}; printf 'systemd %s %s %s\\n' "$te" "$ta" "$se" > ${rec}
+    [ "$te$ta" = nono ] || systemctl disable --now ${u}.timer
+    [ "$se" = no ] || systemctl disable ${u}.service
+    changed=true; dokku=disabled-by-us
   fi
 elif [ -e ${cron} ]; then
   mkdir -p -- ${shQuote(o.stateDir)}
@@ -441,18 +462,26 @@ elif [ -e ${cron} ]; then
 fi`;
 }
 
-/** Puts back Dokku's prune timer or cron entry if we disabled it; sets \`$dokku\`. */
+/** Puts back Dokku's prune timer/service or cron entry as they were if we disabled them; sets \`$dokku\`. */
 function dokkuRestoreSh(o: BuildCacheScriptOptions): string {
     const rec = shQuote(`${o.stateDir}/dokku-prune.disabled`);
     const timer = shQuote(`${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`);
     const cron = shQuote(`${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`);
     const saved = shQuote(`${o.stateDir}/dokku-prune.cron`);
+    const u = DOKKU_PRUNE_UNIT;
     return `if [ -e ${rec} ]; then
-  if [ "$(cat ${rec})" = systemd ] && command -v systemctl >/dev/null 2>&1; then systemctl enable --now ${DOKKU_PRUNE_UNIT}.timer || true; fi
-  if [ "$(cat ${rec})" = cron ] && [ -e ${saved} ] && [ ! -e ${cron} ]; then mv -f -- ${saved} ${cron}; fi
+  read -r how te ta se < ${rec} || true
+  if [ "$how" = systemd ] && command -v systemctl >/dev/null 2>&1; then
+    [ "\${te:-yes}" = yes ] && systemctl enable ${u}.timer
+    [ "\${ta:-yes}" = yes ] && systemctl start ${u}.timer
+    [ "\${se:-no}" = yes ] && systemctl enable ${u}.service
+  fi
+  if [ "$how" = cron ] && [ -e ${saved} ] && [ ! -e ${cron} ]; then mv -f -- ${saved} ${cron}; fi
   rm -f -- ${rec} ${saved}; changed=true
 fi
-if [ -e ${timer} ] || [ -e ${cron} ]; then dokku=active; else dokku=absent; fi`;
+if [ -e ${timer} ] && command -v systemctl >/dev/null 2>&1; then
+  if systemctl is-enabled --quiet ${u}.timer 2>/dev/null || systemctl is-enabled --quiet ${u}.service 2>/dev/null; then dokku=active; else dokku=inactive; fi
+elif [ -e ${timer} ] || [ -e ${cron} ]; then dokku=active; else dokku=absent; fi`;
 }
 
 /** Removes the schedule and the prune script (`pulumi destroy`, or the build cache leaving the config). */

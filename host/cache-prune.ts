@@ -2,30 +2,52 @@
  * Bounding the shared caches: the shell the scheduled prune job (host/build-cache.ts) runs for
  * each cache directory, by the safest mechanism that cache has. Pure text; every value shQuote'd.
  *
- * Per kind, what runs and what protects an app installing from the cache at that moment:
- * - `uv`: uv holds a lock on `<cache>/.lock` while it uses the cache, and `uv cache clean` /
- *   `uv cache prune` wait for it (astral-sh/uv PR #16342, "When a process is running and another
- *   calls uv cache clean or uv cache prune we currently deadlock"; uv's locks are flock(2) on
- *   Unix). Deleting single entries under `archive-v0` breaks installs that link to them
- *   (astral-sh/uv#6147), so there is no oldest-first eviction: we take `flock -n` on `.lock`
- *   (a busy cache is skipped and reported), run `uv cache prune` when uv is on the host, and
- *   when still over the bound empty the cache as `uv cache clean` does (all but `.lock`,
- *   `CACHEDIR.TAG`, `.gitignore`), under that lock.
- * - `npm`: cacache writes content to a temp file and renames it into `content-v2` (atomic), and
- *   verifies integrity on read; content that is gone is a cache miss and is fetched again.
- *   Content files go oldest first (mtime), then `npm cache verify` (cacache's GC, which drops
- *   index entries whose content is gone) when npm is on the host. No lock exists to take.
+ * Per kind, what runs and what protects an app installing from the cache at that moment (the
+ * sources read are named; README "Bounding the shared caches" has the same table):
+ * - `uv`: every uv that uses the cache holds a *shared* flock(2) on `<cache>/.lock` ("Block cache
+ *   removal operations from interfering", `Cache::init`), and `uv cache clean` / `uv cache prune`
+ *   take it *exclusive*, waiting (at most `UV_LOCK_TIMEOUT`, 5 min) while any uv works
+ *   (astral-sh/uv crates/uv-cache/src/lib.rs, crates/uv/src/commands/cache_prune.rs and
+ *   crates/uv-fs/src/locked_file.rs at 0.12.5-79-g26a9dd4b2; the shared lock since uv 0.8.19,
+ *   PR #15888: an older uv holds no lock while it installs). Deleting single entries under
+ *   `archive-v0` breaks environments that link to them (astral-sh/uv#6147), so there is no
+ *   oldest-first eviction: `uv cache prune` when uv is on the host (before we hold the lock: it
+ *   would wait for us), then `flock -n` exclusive on `.lock` (any uv at work: skipped and
+ *   reported) and, still over the bound, the cache emptied as `uv cache clean` does (all but
+ *   `.lock`, `CACHEDIR.TAG`, `.gitignore`; uv re-creates the base files on its next start).
+ * - `npm`: cacache writes content to `_cacache/tmp/` and moves it into `content-v2/` (atomic;
+ *   npm/cacache lib/content/write.js, v21.0.1); no lock exists. A content file that is gone is
+ *   a retriable miss: pacote refetches it (npm/pacote lib/fetcher.js `isRetriableError`: "We allow
+ *   ENOENTs from cacache", v22.0.0) and make-fetch-happen drops the stale index entry
+ *   (lib/cache/entry.js, v16.0.1). Content files and index buckets (`index-v5`) go oldest first
+ *   (mtime). `npm cache verify` is NOT run: cacache's verify (lib/verify.js, v21.0.1) re-reads and
+ *   re-hashes every content file, truncates and rewrites each index bucket ("cacache explicitly
+ *   lets very racy bucket conflicts clobber each other") and ends with `rm -rf _cacache/tmp`,
+ *   which deletes the in-flight downloads of an npm installing at that moment.
  * - `pip`: pip writes its HTTP and wheel cache files to a temp file and replaces (atomic); a
  *   missing file is a miss (pip docs, "Caching"). Files go oldest first; no lock exists.
- * - `cargo`: Cargo locks `CARGO_HOME` with `.package-cache` (downloads) and
- *   `.package-cache-mutate` (builds reading sources, Cargo ≥ 1.74's cache GC); we take both
- *   with `flock -n` and skip a busy cache. Units: `registry/cache/*` crate files,
- *   `registry/src/*` and `git/checkouts/*` directories, `git/db/*`; all re-created on demand
- *   (The Cargo Book, "Cargo Home": "can be deleted"). `bin/`, config and credentials: never.
- * - `playwright`: `playwright install` holds `__dirlock` (a directory lock) in the browsers
- *   path; a cache with it is skipped. Whole browser revision directories (`chromium-1140`) go
- *   oldest first, only for size, and the newest revision of each browser always stays. An app
- *   pinned to an evicted revision must run `playwright install` again.
+ * - `cargo`: Cargo (≥ 1.74) locks `CARGO_HOME` with two flock(2) files
+ *   (rust-lang/cargo src/util/cache_lock.rs, 0.95.0-1502-gaf373f761): `.package-cache-mutate`,
+ *   held *shared* by every build reading sources and *exclusive* by cache GC, then
+ *   `.package-cache`, held exclusive while downloading or resolving; a mutating process takes
+ *   "mutate" first, then "download" (its deadlock rule). We take both, in that order, exclusive
+ *   with `flock -n`: any cargo at work makes the cache skipped and reported. Units:
+ *   `registry/cache/*` crate files, `registry/src/*` and `git/checkouts/*` directories,
+ *   `git/db/*`; all re-created on demand (The Cargo Book, "Cargo Home"). `bin/`, config and
+ *   credentials: never. Cargo's own GC: automatic since Cargo 1.88 (unused downloads after 3
+ *   months, only while cargo runs, never under `--offline`); the manual `cargo clean gc` still
+ *   needs nightly `-Zgc` (doc/book/src/reference/unstable.md), so it is not used.
+ * - `playwright`: `playwright install` takes `<browsers path>/__dirlock`, a directory made by
+ *   mkdir whose mtime it refreshes every 5 s and which it treats as stale after 10 s
+ *   (microsoft/playwright packages/playwright-core/src/server/registry/index.ts `install` and
+ *   packages/utils/third_party/lockfile.ts, 1.63.0-next d4e1023f6). We take the same lock the
+ *   same way (mkdir, refreshed while we work, removed after); a lock younger than 60 s skips the
+ *   cache, an older one is stale and taken over, as Playwright's lockfile does after 10 s.
+ *   Playwright itself decides which revisions are in use from `.links/*` (each names a
+ *   playwright-core install whose browsers.json lists its revisions); those paths are inside
+ *   the app containers and cannot be read from the host, so here whole revision directories
+ *   (`chromium-1140`) go oldest first, only for size, and the newest revision of each browser
+ *   always stays. An app pinned to an evicted revision must run `playwright install` again.
  * - `evict-oldest`: files oldest first, for a cache the stack says tolerates it.
  * - `none`: measured and reported only.
  */
@@ -71,7 +93,7 @@ dsc_dirs() { # dir glob...: each matching directory as one unit
   done
 }
 dsc_units_pip() { dsc_files "$1" http-v2 http wheels; }
-dsc_units_npm() { dsc_files "$1" _cacache/content-v2 _logs; }
+dsc_units_npm() { dsc_files "$1" _cacache/content-v2 _cacache/index-v5 _logs; }
 dsc_units_evict_oldest() { find "$1" -mindepth 1 -type f -printf '%T@ %s %p\\n'; }
 dsc_units_cargo() {
   dsc_files "$1" registry/cache
@@ -98,7 +120,7 @@ dsc_evict() { # kind dir maxBytes ageMinutes(0 = none); size from $size
   return 0
 }
 dsc_locked() { # lockfile... : runs "$DSC_BODY" holding flock -n on each (fd 8, 9); 75 if busy
-  if [ $# -eq 0 ]; then eval "$DSC_BODY"; return $?; fi
+  if [ $# -eq 0 ]; then (eval "$DSC_BODY"); return $?; fi
   l=$1; shift
   if [ ! -e "$l" ]; then dsc_locked "$@"; return $?; fi
   if [ -z "\${dsc_fd:-}" ]; then dsc_fd=9; else dsc_fd=8; fi
@@ -107,6 +129,21 @@ dsc_locked() { # lockfile... : runs "$DSC_BODY" holding flock -n on each (fd 8, 
     flock -n "$dsc_fd" || exit 75
     dsc_locked "$@"
   )
+}
+dsc_pw_lock() { # dir: takes Playwright's __dirlock as its lockfile does (mkdir, mtime kept fresh); 75 if held
+  l="$1/__dirlock"
+  if ! mkdir -- "$l" 2>/dev/null; then
+    now=$(date +%s); m=$(stat -c %Y -- "$l" 2>/dev/null || echo "$now")
+    [ $((now - m)) -gt 60 ] || return 75
+    echo "dokku-shared-cache: $l is $((now - m))s old (stale: Playwright refreshes it every 5s); taking it over" >&2
+    rm -rf -- "$l"; mkdir -- "$l" 2>/dev/null || return 75
+  fi
+  ( while [ -d "$l" ]; do sleep 5; touch -c -- "$l" 2>/dev/null; done ) </dev/null >/dev/null 2>&1 &
+  dsc_pw_toucher=$!
+}
+dsc_pw_unlock() { # dir
+  kill "$dsc_pw_toucher" 2>/dev/null; wait "$dsc_pw_toucher" 2>/dev/null
+  rmdir -- "$1/__dirlock" 2>/dev/null || true
 }
 dsc_du() { du -sb -- "$1" 2>/dev/null | cut -f1; }
 dsc_record() { # name status before after max kind
@@ -122,10 +159,6 @@ dsc_cache() { # name dir kind maxBytes ageMinutes
     st=measured; [ "$size" -gt "$max" ] && st=over-bound-no-mechanism
     dsc_record "$name" "$st" "$before" "$size" "$max" "$kind"; return 0
   fi
-  if [ "$kind" = playwright ] && [ -e "$dir/__dirlock" ]; then
-    echo "dokku-shared-cache: cache $name: playwright install in progress ($dir/__dirlock); skipped" >&2
-    dsc_record "$name" skipped-in-use "$before" "$size" "$max" "$kind"; return 0
-  fi
   case $kind in
     uv) locks="$dir/.lock"
       # uv's own prune takes uv's lock itself: run it before we hold that lock (never inside:
@@ -135,14 +168,11 @@ dsc_cache() { # name dir kind maxBytes ageMinutes
       fi
       DSC_BODY='if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
         dsc_du "$dir" > "$DSC_TMP"' ;;
-    cargo) locks="$dir/.package-cache $dir/.package-cache-mutate"
+    cargo) locks="$dir/.package-cache-mutate $dir/.package-cache"
       DSC_BODY='dsc_evict cargo "$dir" "$max" "$age"; dsc_du "$dir" > "$DSC_TMP"' ;;
-    npm) locks=""
-      DSC_BODY='dsc_evict npm "$dir" "$max" "$age"
-        if command -v npm >/dev/null 2>&1 && [ -d "$dir/_cacache" ]; then npm cache verify --cache "$dir" >&2 || true; fi
-        dsc_du "$dir" > "$DSC_TMP"' ;;
     playwright) locks=""
-      DSC_BODY='dsc_evict playwright "$dir" "$max" 0; dsc_du "$dir" > "$DSC_TMP"' ;;
+      DSC_BODY='if dsc_pw_lock "$dir"; then dsc_evict playwright "$dir" "$max" 0; dsc_pw_unlock "$dir"; else exit 75; fi
+        dsc_du "$dir" > "$DSC_TMP"' ;;
     *) locks=""
       DSC_BODY='dsc_evict "$kind" "$dir" "$max" "$age"; dsc_du "$dir" > "$DSC_TMP"' ;;
   esac
@@ -155,7 +185,7 @@ dsc_cache() { # name dir kind maxBytes ageMinutes
   else
     rc=$?; rm -f -- "$DSC_TMP"
     if [ "$rc" = 75 ]; then
-      echo "dokku-shared-cache: cache $name: in use (lock held on $locks); skipped, nothing removed" >&2
+      echo "dokku-shared-cache: cache $name: in use (lock held on \${locks:-\$dir/__dirlock}); skipped, nothing removed" >&2
       dsc_record "$name" skipped-in-use "$before" "$before" "$max" "$kind"
     else
       echo "dokku-shared-cache: cache $name: prune failed (exit $rc)" >&2

@@ -9,6 +9,7 @@ import {
     pruneVariant,
 } from "../host/build-cache";
 import { statMode } from "../host/cache-dirs";
+import { packVolumeApp } from "../host/purge-app-cache";
 import { sizeBytes } from "../config/size-units";
 import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../host/env-safety";
 import { HostFacts } from "../host/facts";
@@ -84,12 +85,9 @@ export interface HostReport {
     accounting: DiskAccounting;
 }
 
-/** The app a Dokku cache volume belongs to: `cache-<app>` (herokuish), pack's `pack-cache-…dokku_<app>_latest-<hash>.build`. */
+/** The app a Dokku cache volume belongs to: `cache-<app>` (herokuish), pack's (host/purge-app-cache.ts). */
 export function volumeOwner(name: string): { kind: "herokuish" | "pack"; app: string | null } {
-    if (name.startsWith("pack-cache-")) {
-        const m = /dokku_([a-z0-9][a-z0-9.-]*)_latest-[0-9a-f]+\.(?:build|launch)$/.exec(name);
-        return { kind: "pack", app: m ? m[1] : null };
-    }
+    if (name.startsWith("pack-cache-")) return { kind: "pack", app: packVolumeApp(name) };
     return { kind: "herokuish", app: name.slice("cache-".length) || null };
 }
 

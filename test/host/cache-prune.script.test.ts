@@ -71,13 +71,19 @@ describe("shared cache pass (real /bin/sh)", function () {
         return parseCachePruneResults(r.toString());
     }
     /** Holds an exclusive flock on `file` until the test ends (as uv / cargo do while working). */
-    async function hold(file: string) {
+    async function hold(file: string, mode: "-x" | "-s" = "-x") {
         const ready = path.join(tmp, `held-${holders.length}`);
-        const p = spawn("flock", ["-x", file, "sh", "-c", `touch '${ready}'; sleep 60`], {
+        // Its own process group: ending the test ends flock and the sleep that holds the lock.
+        const p = spawn("flock", [mode, file, "sh", "-c", `touch '${ready}'; sleep 60`], {
             stdio: "ignore",
+            detached: true,
         });
         holders.push(p);
         while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+    }
+
+    function release() {
+        for (const p of holders.splice(0)) if (p.pid) process.kill(-p.pid);
     }
 
     beforeEach(() => {
@@ -102,7 +108,7 @@ describe("shared cache pass (real /bin/sh)", function () {
         );
     });
     afterEach(() => {
-        for (const p of holders.splice(0)) if (p.pid) process.kill(p.pid);
+        release();
         fs.rmSync(tmp, { recursive: true, force: true });
     });
     const calls = () =>
@@ -146,7 +152,10 @@ describe("shared cache pass (real /bin/sh)", function () {
         expect(r.status).to.equal("ok");
         expect(r.after).to.equal(r.before);
         expect(tree(path.join(tmp, "npm"))).to.deep.equal(before);
-        expect(calls(), "cacache's GC runs after eviction").to.contain("npm cache verify --cache");
+        expect(
+            calls(),
+            "npm cache verify is never run (cacache's verify removes _cacache/tmp: in-flight writes)",
+        ).to.equal("");
     });
 
     it("maxAge: entries older than it go even under the size bound (npm, cargo)", () => {
@@ -209,6 +218,45 @@ describe("shared cache pass (real /bin/sh)", function () {
         expect(tree(path.join(tmp, "rust"))).to.deep.equal(rustBefore);
         expect(calls(), "uv is not even asked while its lock is held").to.equal("");
         expect(tree(path.join(tmp, "pip"))).to.deep.equal(["wheels"]);
+    });
+
+    it("cargo: a build reading sources (shared lock on .package-cache-mutate) makes it skipped; untouched", async () => {
+        // Cargo's CacheLockMode::Shared: flock(2) LOCK_SH on CARGO_HOME/.package-cache-mutate
+        // (rust-lang/cargo src/util/cache_lock.rs); its GC takes that file exclusive first.
+        seed("rust/.package-cache", 0, 1);
+        seed("rust/.package-cache-mutate", 0, 1);
+        seed("rust/registry/cache/idx/a.crate", 300, 40);
+        await hold(path.join(tmp, "rust/.package-cache-mutate"), "-s");
+        const before = tree(path.join(tmp, "rust"));
+        const [r] = run([target("rust", { prune: "cargo", maxSize: "1kB" })]);
+        expect(r.status).to.equal("skipped-in-use");
+        expect(tree(path.join(tmp, "rust"))).to.deep.equal(before);
+        release();
+        await new Promise((res) => setTimeout(res, 100));
+        const [free] = run([target("rust", { prune: "cargo", maxSize: "100kB" })]);
+        expect(free.status).to.equal("ok");
+        expect(tree(path.join(tmp, "rust"))).to.not.include("registry/cache/idx/a.crate");
+    });
+
+    it("playwright: takes __dirlock as Playwright does and removes it after; a fresh one skips, a stale one is taken over", () => {
+        seed("ms-playwright/chromium-1100/bin", 200, 30);
+        dirAge("ms-playwright/chromium-1100", 30);
+        seed("ms-playwright/chromium-1150/bin", 200, 10);
+        dirAge("ms-playwright/chromium-1150", 10);
+        const lock = path.join(tmp, "ms-playwright/__dirlock");
+        fs.mkdirSync(lock);
+        const [busy] = run([target("ms-playwright", { prune: "playwright", maxSize: "1kB" })]);
+        expect(busy.status, "an install refreshed the lock 0s ago").to.equal("skipped-in-use");
+        expect(tree(path.join(tmp, "ms-playwright"))).to.include("chromium-1100");
+        expect(fs.existsSync(lock), "someone else's lock is left alone").to.equal(true);
+        const old = Date.now() / 1000 - 300;
+        fs.utimesSync(lock, old, old);
+        const [r] = run([target("ms-playwright", { prune: "playwright", maxSize: "1kB" })]);
+        expect(r.status).to.equal("over-bound");
+        expect(tree(path.join(tmp, "ms-playwright")).filter((f) => !f.includes("/"))).to.deep.equal(
+            ["chromium-1150"],
+        );
+        expect(fs.existsSync(lock), "our lock is released").to.equal(false);
     });
 
     it("playwright: oldest revisions go for size, the newest of each browser stays; __dirlock skips", () => {
