@@ -58,6 +58,12 @@ export interface PulumiStackOptions {
     tmpRoot?: string;
     /** Share this PULUMI_HOME (the provider must be registered there); default: one per process. */
     pulumiHome?: string;
+    /**
+     * `engine` (default): run the engine's `pulumi` directly, with Pulumi's own defaults;
+     * `npm`: run it as a user does, through `npm run pulumi` (scripts/pulumi.sh, with
+     * `--cwd` the project folder), with the settings that script adds.
+     */
+    cli?: "engine" | "npm";
 }
 
 let sharedHome: string | undefined;
@@ -118,6 +124,7 @@ export class PulumiStack {
     readonly env: NodeJS.ProcessEnv;
     /** Every command run so far, in order (for timings). */
     readonly history: PulumiResult[] = [];
+    readonly cli: "engine" | "npm";
     private secureLines: Record<string, string> = {};
     private salt = "";
     private config: Record<string, unknown> = {};
@@ -131,6 +138,7 @@ export class PulumiStack {
         fs.mkdirSync(this.backend);
         this.pulumiHome = opts.pulumiHome ?? defaultPulumiHome();
         this.bin = opts.bin ?? engineBin(this.pulumiHome);
+        this.cli = opts.cli ?? "engine";
         const program = opts.program ?? REPO;
         fs.writeFileSync(
             path.join(this.dir, "Pulumi.yaml"),
@@ -160,6 +168,9 @@ export class PulumiStack {
         };
         delete this.env.PULUMI_CONFIG_PASSPHRASE_FILE;
         delete this.env.PULUMI_ACCESS_TOKEN;
+        // Pulumi's defaults unless the test asks: the caller's shell may have set this one.
+        if (opts.env?.PULUMI_CONTINUE_ON_ERROR === undefined)
+            delete this.env.PULUMI_CONTINUE_ON_ERROR;
     }
 
     /** Makes the temp project, backend and `stack init`. */
@@ -201,8 +212,12 @@ export class PulumiStack {
     start(args: string[], input?: string): RunningPulumi {
         const full = [...args, "--non-interactive"];
         const t0 = Date.now();
-        const proc = spawn(path.join(this.bin, "pulumi"), full, {
-            cwd: this.dir,
+        const [exe, argv] =
+            this.cli === "npm"
+                ? ["npm", ["run", "--silent", "pulumi", "--", "--cwd", this.dir, ...full]]
+                : [path.join(this.bin, "pulumi"), full];
+        const proc = spawn(exe, argv, {
+            cwd: this.cli === "npm" ? REPO : this.dir,
             env: this.env,
             detached: true,
             stdio: ["pipe", "pipe", "pipe"],

@@ -10,19 +10,16 @@ import { expect } from "chai";
 import { closedLoopbackPort } from "../../testkit/ports";
 import { SshHost } from "../../testkit/ssh-host";
 import { PulumiStack } from "../../testkit/pulumi-stack";
-import { E2E_ENV, cachePath, changes, hostQuiet, mountsOf, ok, previewJson } from "./world";
-
-/** One `hosts` entry for a test host: its connection and its paths under its temp root. */
-export function hostEntry(name: string, h: SshHost, over: Record<string, unknown> = {}) {
-    return {
-        name,
-        connection: h.connection(),
-        sharedRoot: h.sharedRoot,
-        stateDir: h.stateDir,
-        hostPaths: h.hostPaths(),
-        ...over,
-    };
-}
+import {
+    E2E_ENV,
+    cachePath,
+    changes,
+    hostEntry,
+    hostQuiet,
+    mountsOf,
+    ok,
+    previewJson,
+} from "./world";
 
 describe("e2e fleet: hosts 0.38 + 0.37 + one unreachable, in one stack", function () {
     this.timeout(600000);

@@ -48,6 +48,11 @@ export function hostConfig(
     return hostRaw(h, over);
 }
 
+/** One `hosts` entry for a test host: its name, connection and paths under its temp root, plus `over`. */
+export function hostEntry(name: string, h: SshHost, over: Record<string, unknown> = {}) {
+    return { name, ...hostRaw(h, over) };
+}
+
 /** Path of cache `dir` under the host's shared root (optionally a group's). */
 export function cachePath(h: SshHost, dir: string, group?: string): string {
     return group ? path.join(h.sharedRoot, "groups", group, dir) : path.join(h.sharedRoot, dir);
