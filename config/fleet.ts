@@ -9,7 +9,7 @@
  * named `dokku-shared-cache:hosts[1].apps[0]`. Pure: no Pulumi runtime, no I/O.
  */
 import { CONFIG_KEYS, PRIVATE_KEY, RawSettings } from "./raw";
-import { show, unknownKeyReason } from "./schema";
+import { nearMiss, show, unknownKeyReason } from "./schema";
 import { Settings } from "./types";
 import { Problems, collectSettings, throwProblems } from "./validate";
 
@@ -121,6 +121,23 @@ function checkDistinct(hosts: FleetHost[], problems: Problems): void {
     }
 }
 
+/** The top-level keys of a stack (the fleet form's `hosts` included). */
+export const STACK_KEYS: readonly string[] = [...CONFIG_KEYS, PRIVATE_KEY, HOSTS_KEY];
+
+/**
+ * Top-level keys that are a misspelt `hosts` (`host`, `hostz`, `Hosts`):
+ * without `hosts` the stack would be read as the single-host form and fail
+ * for its missing `connection`, which would hide the real mistake.
+ */
+function hostsTypos(raw: RawSettings): string[] {
+    return Object.keys(raw).filter(
+        (k) =>
+            raw[k] !== undefined &&
+            !STACK_KEYS.includes(k) &&
+            nearMiss(k, STACK_KEYS) === HOSTS_KEY,
+    );
+}
+
 /**
  * Validates the whole stack: the single-host form (no `hosts`) or the fleet
  * form. Throws one `pulumi.InputPropertiesError` naming every problem of
@@ -129,6 +146,15 @@ function checkDistinct(hosts: FleetHost[], problems: Problems): void {
 export function validateFleet(raw: RawSettings): Fleet {
     if (raw[HOSTS_KEY] === undefined) {
         const problems = new Problems();
+        for (const k of hostsTypos(raw)) {
+            const single =
+                typeof raw[k] === "string" ? "; a single host's address is connection.host" : "";
+            problems.add(
+                [k],
+                `${unknownKeyReason(k, STACK_KEYS)}${single} (the other settings are checked once the stack's form is known: hosts, or connection for a single host)`,
+            );
+        }
+        throwProblems(problems);
         if (raw.privateKey === undefined) {
             problems.add(
                 [PRIVATE_KEY],

@@ -142,4 +142,35 @@ describe("validateFleet (the hosts form)", () => {
             /hosts: must be a list/,
         );
     });
+    it("a misspelt hosts key (host, hostz, Hosts, hots) is refused naming it and suggesting hosts, alone", () => {
+        const list = [{ name: "a", connection: conn(22) }];
+        for (const k of ["host", "hostz", "Hosts", "hots"]) {
+            const errs = fleetProblems({ privateKey: KEY, apps: ["api"], [k]: list });
+            // one problem: no "connection is required" (the single-host form was not meant)
+            expect(errs, k).to.have.length(1);
+            expect(errs[0], k)
+                .to.match(
+                    new RegExp(
+                        `^dokku-shared-cache:${k}: unknown setting "${k}"; did you mean hosts\\? `,
+                    ),
+                )
+                .and.contain("allowed: connection,")
+                .and.contain("privateKey, hosts");
+            // a list: no hint about connection.host
+            expect(errs[0], k).to.not.contain("a single host's address");
+        }
+        const addr = fleetProblems({ privateKey: KEY, host: "web1.example.com" });
+        expect(addr).to.have.length(1);
+        expect(addr[0])
+            .to.contain("did you mean hosts?")
+            .and.contain("a single host's address is connection.host");
+    });
+
+    it("other top-level keys keep their own near miss; hostPaths is not taken for hosts", () => {
+        const errs = fleetProblems({ connection: conn(22), privateKey: KEY, hostPath: {} });
+        expect(errs).to.have.length(1);
+        expect(errs[0]).to.contain('unknown setting "hostPath"; did you mean hostPaths?');
+        const ok = validateFleet({ connection: conn(22), privateKey: KEY, hostPaths: {} });
+        expect(ok.form).to.equal("single");
+    });
 });
