@@ -61,4 +61,66 @@ describe("user commands (cli/)", function () {
         expect(probed.code).to.equal(1);
         expect(probed.stderr).to.contain(`cannot read root@127.0.0.1:${port}`);
     });
+    it("plan, hosts form: one section per host (address, resources, summary, scripts), then the fleet line", () => {
+        const entry = (name: string, host: string, over: object = {}) => ({
+            name,
+            connection: { host, hostKey: HOST_KEY },
+            ...over,
+        });
+        const cfg = configJson(
+            {
+                caches: { pip: true, npm: true },
+                apps: ["api", "caches"],
+                hosts: [
+                    entry("web", "10.0.0.1"),
+                    // host "web-app" next to host "web" with an app "caches": both have a
+                    // resource named web-app-caches (types differ); each goes to its host
+                    entry("web-app", "10.0.0.2", {
+                        connection: { host: "10.0.0.2", port: 2222, hostKey: HOST_KEY },
+                        apps: ["api"],
+                        afterChange: "none",
+                        buildCache: false,
+                    }),
+                ],
+            },
+            KEY,
+        );
+        const r = runTs("cli/plan.ts", ["--config-file", "-", "--scripts"], cfg);
+        expect(r.code, r.stderr).to.equal(0);
+        const [head, ...sections] = r.stdout.split("\n== host ");
+        expect(head).to.match(
+            /^Plan \(offline, mock engine\): 2 host\(s\), 16 resources, 8 remote commands; hosts not contacted/,
+        );
+        expect(sections.map((x) => x.split("\n")[0])).to.deep.equal([
+            "web (10.0.0.1:22): 10 resources, 5 remote commands ==",
+            "web-app (10.0.0.2:2222): 6 resources, 3 remote commands ==",
+        ]);
+        const [web, webApp] = sections;
+        const listed = (sec: string) =>
+            sec
+                .split("\n")
+                .filter((l) => l.startsWith("  + "))
+                .map((l) => l.slice(4));
+        expect(listed(web)).to.include.members([
+            "dokku-shared-cache:index:DokkuSharedCache  web",
+            "dokku-shared-cache:index:AppCaches  web-app-caches",
+            "command:remote:Command  web-app-caches-converge",
+            "command:remote:Command  web-build-cache-schedule",
+        ]);
+        expect(listed(webApp)).to.include.members([
+            "dokku-shared-cache:index:DokkuSharedCache  web-app",
+            "dokku-shared-cache:index:SharedCaches  web-app-caches",
+            "command:remote:Command  web-app-caches-pip",
+            "command:remote:Command  web-app-app-api-converge",
+        ]);
+        expect(listed(webApp).some((l) => l.includes("AppCaches  web-app-caches"))).to.equal(false);
+        // each host's own summary and scripts in its section
+        expect(web).to.contain("2 managed app(s); after a change: restart");
+        expect(webApp).to.contain("1 managed app(s); after a change: none");
+        expect(webApp).to.contain("Docker build cache: not managed (buildCache: false)");
+        expect(web).to.contain("----- web-app-caches-converge: create/update `sh -s converge`");
+        expect(webApp).to.contain("----- web-app-app-api-converge: create/update `sh -s converge`");
+        expect(webApp).to.not.contain("----- web-app-caches-converge:");
+        expect(webApp.trimEnd().split("\n").pop()).to.equal("fleet: 2 host(s)");
+    });
 });
