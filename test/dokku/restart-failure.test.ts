@@ -80,6 +80,7 @@ describe("real Dokku 0.38.27: a restart whose health check fails", function () {
         const direct = h.dokku("ps:restart", sick);
         expect(direct.code).to.equal(1);
         expect(direct.stdout).to.contain(`Failure in name='${CHECK}'`);
+        expect(direct.stderr, "0.38.27 prints a failed deploy on stdout").to.equal("");
         h.must("config:unset", "--no-restart", sick, "PIP_CACHE_DIR");
 
         h.clearCalls();
@@ -88,6 +89,15 @@ describe("real Dokku 0.38.27: a restart whose health check fails", function () {
         expect(up.code, out).not.to.equal(0);
         expect(out).to.contain(sick);
         expect(out).to.contain(`Failure in name='${CHECK}'`);
+        // One paragraph naming the app, with each of Dokku's lines once.
+        const said = out
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l.startsWith(`dokku-shared-cache: app ${sick}: the restart`))
+            .map((l) => l.replace(/ \(its output is above\)\..*$/, ""));
+        expect(said[0], out).to.equal(
+            `dokku-shared-cache: app ${sick}: the restart (dokku ps:restart) failed with exit 1; Dokku says: "Failure in name='${CHECK}': non-zero exit code 1 Could not start due to 2 failed checks (web.1)"`,
+        );
         expect(
             h
                 .restarts()

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { World, changes, endWorld, hostConfig, makeWorld, previewJson, restarted } from "./world";
+import { DOUBLE_FAILED_CHECK_WORDS } from "../fixtures/settings";
 
 describe("e2e failures in Dokku's words (real engine)", function () {
     this.timeout(600000);
@@ -41,7 +42,7 @@ describe("e2e failures in Dokku's words (real engine)", function () {
         expect(out).to.contain('running "sh -s converge"');
         expect(out).to.contain(" !     Could not start due to 1 failed checks (web.1)");
         expect(out).to.contain(
-            'dokku-shared-cache: app api: the restart (dokku ps:restart) failed with exit 1; Dokku says: "Could not start due to 1 failed checks (web.1)"',
+            `dokku-shared-cache: app api: the restart (dokku ps:restart) failed with exit 1; Dokku says: "${DOUBLE_FAILED_CHECK_WORDS}"`,
         );
         for (const s of ["dsc_gen_exit", "set -euf", "save_ledger", "jq -cn"])
             expect(out, `script text ${s}`).not.to.contain(s);

@@ -20,6 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { SshHost } from "../../testkit/ssh-host";
 import { PulumiStack } from "../../testkit/pulumi-stack";
+import { DOUBLE_FAILED_CHECK_WORDS } from "../fixtures/settings";
 import { E2E_ENV, appOf, cachePath, hostEntry, hostQuiet, mountsOf, ok, restarted } from "./world";
 
 describe("e2e fleet: a host whose command fails during up fails alone (npm run pulumi)", function () {
@@ -94,7 +95,7 @@ describe("e2e fleet: a host whose command fails during up fails alone (npm run p
         // The failed resource (host beta, app api) and Dokku's words for it.
         expect(out(r)).to.match(/command:remote:Command \(beta-app-api-converge\):/);
         expect(out(r)).to.contain(
-            'dokku-shared-cache: app api: the restart (dokku ps:restart) failed with exit 1; Dokku says: "Could not start due to 1 failed checks (web.1)"',
+            `dokku-shared-cache: app api: the restart (dokku ps:restart) failed with exit 1; Dokku says: "${DOUBLE_FAILED_CHECK_WORDS}"`,
         );
         expect(out(r)).to.not.match(/\((alpha-[^)]*|beta-app-web-converge)\):\s*\n\s*error:/);
         for (const a of ["api", "web", "worker"])

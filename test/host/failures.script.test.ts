@@ -17,7 +17,7 @@ import { appScript } from "../../host/app-converge";
 import { parseResults } from "../../host/result";
 import { RUN_CONVERGE, RUN_REMOVE, stdinScript } from "../../host/stdin-script";
 import { LocalHost, withEnv } from "../../testkit/local-host";
-import { pipApp } from "../fixtures/settings";
+import { DOUBLE_FAILED_CHECK_WORDS, pipApp } from "../fixtures/settings";
 
 /** Runs a command text with its stdin as the provider does (a shell runs the text). */
 function remote(h: LocalHost, text: string, stdin: string) {
@@ -101,7 +101,7 @@ for (const version of ["0.37", "0.38"] as const) {
             );
             const last = first.stderr.trimEnd().split("\n").pop()!;
             expect(last).to.equal(
-                'dokku-shared-cache: app api: the restart (dokku ps:restart) failed with exit 1; Dokku says: "Could not start due to 1 failed checks (web.1)" (its output is above). ' +
+                `dokku-shared-cache: app api: the restart (dokku ps:restart) failed with exit 1; Dokku says: "${DOUBLE_FAILED_CHECK_WORDS}" (its output is above). ` +
                     "The app's mounts and env are in place; the restart stays pending and the next pulumi up retries it. " +
                     "Fix the cause (a failed health check: dokku logs api, dokku checks:report api) or run dokku ps:restart api yourself.",
             );
@@ -136,7 +136,7 @@ for (const version of ["0.37", "0.38"] as const) {
             const r = remote(failing, RUN_CONVERGE, appStdin(h, want(h, "api"), "rebuild"));
             expect(r.code).to.equal(8);
             expect(r.stderr.trimEnd().split("\n").pop()).to.match(
-                /^dokku-shared-cache: app api: the rebuild \(dokku ps:rebuild\) failed with exit 1; Dokku says: "Could not start due to 1 failed checks \(web\.1\)"/,
+                /^dokku-shared-cache: app api: the rebuild \(dokku ps:rebuild\) failed with exit 1; Dokku says: "Failure in name='port listening check': [^"]* Could not start due to 1 failed checks \(web\.1\)"/,
             );
             expect(ledger(h, "api").pendingRestart).to.equal(true);
         });

@@ -408,7 +408,8 @@ function deployed(app) {
  * scheduler-docker-local/bin/scheduler-deploy-process prints "Deploying",
  * scheduler-deploy-process-container "Attempting pre-flight checks", and
  * check-deploy, when the healthchecker fails, the container output between
- * "Start of"/"End of" lines and ` !     Could not start due to N failed checks`.
+ * "Start of"/"End of" lines and ` !     Could not start due to N failed checks`; GNU parallel
+ * then reports the failed job and Dokku repeats the failure lines.
  */
 function failsRestart(app) {
     // The same list may also sit in $ROOT/var/lib/dokku-double/fail-restart
@@ -423,15 +424,24 @@ function failsRestart(app) {
     return list.includes("*") || list.includes(app);
 }
 function failedDeploy(app) {
-    out(`-----> Deploying web (count=1)\n       Attempting pre-flight checks (web.1)\n`);
-    // The healthchecker's failure line reaches stdout (seen on the real 0.38.27: test/dokku/restart-failure.test.ts).
+    // Everything reaches stdout, stderr stays empty; the failure lines come twice, the second time from
+    // GNU parallel's report with each line prefixed once more (all seen on the real 0.38.27 in
+    // test/dokku/restart-failure.test.ts, 2026-11-27).
+    const id = "28a03d1be1a0f4843f9e133ef40930b1290b8f56175f4dd780bc3a0715d82b44";
+    const check =
+        "\u001b[1m\u001b[31m !     \u001b[0m\u001b[0mFailure in name='port listening check': container listening on expected IPv4 interface with an unexpected port: expected=5000 actual=8080";
+    const job = `parallel: This job failed:\n/var/lib/dokku/plugins/available/scheduler-docker-local/bin/scheduler-deploy-process-container ${app} dockerfile dokku/${app}:latest latest web 1 1\n`;
+    const container = `=====> Start of ${app} container output (${id.slice(0, 12)} web.1)\n       listening on :8080\n=====> End of ${app} container output (${id.slice(0, 12)} web.1)\n`;
     out(
-        "       Failure in name='port listening check': container listening on expected IPv4 interface with an unexpected port: expected=5000 actual=8080\n",
+        `-----> Deploying web (count=1)\n       Attempting pre-flight checks (web.1)\n` +
+            `-----> Executing 1 healthchecks\n       Running healthcheck name='port listening check' attempts=3 port=5000 retries=2 timeout=5 type='listening' wait=5\n` +
+            `${check}\n${id}\n !     Could not start due to 1 failed checks (web.1)\n` +
+            container +
+            job +
+            ` !     ${check}\n !     Could not start due to 1 failed checks (web.1)\n` +
+            job +
+            "\n",
     );
-    out(
-        `=====> Start of ${app} container output (0123456789ab web.1)\n       listening on :8080\n=====> End of ${app} container output (0123456789ab web.1)\n`,
-    );
-    err("Could not start due to 1 failed checks (web.1)");
     invocation.kind = "error";
     finish(1);
 }
