@@ -74,6 +74,22 @@ describe("e2e shared cache bounds (real engine)", function () {
         expect(r.accounting.buildCache.totalBytes, "under its own bounds: kept").to.equal(2e9);
         expect(r.inSync, r.problems.join("; ")).to.equal(true);
 
+        // buildCache.cachesPruneNow: the one-off pass runs during `up`, not Docker's prune.
+        for (let i = 10; i < 20; i++)
+            put(`var/lib/dokku/data/shared/pip/http-v2/${i}`, 100_000, 30 - i);
+        const bcBefore = w.host.buildCache();
+        w.stack.setConfig({
+            ...raw,
+            buildCache: { schedule: "daily", cachesPruneNow: true },
+        });
+        const now = ok(await w.stack.up());
+        const pipNow = await verifyHost(raw as never, w.host.clientKey);
+        expect(pipNow.caches.find((c) => c.name === "pip")).to.include({ overBound: false });
+        expect(pipNow.caches.find((c) => c.name === "pip")!.bytes).to.be.at.most(200_000);
+        expect(w.host.buildCache(), "Docker's build cache: not this pass").to.deep.equal(bcBefore);
+        expect(now.stdout + now.stderr).to.contain("caches-prune-now");
+        ok(await w.stack.up("--expect-no-changes"));
+
         const left = fs.readdirSync(cachePath(w.host, "pip/http-v2")).sort();
         ok(await w.stack.destroy());
         expect(fs.existsSync(cron()), "job removed").to.equal(false);
