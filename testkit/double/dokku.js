@@ -486,7 +486,8 @@ function restart(app, how) {
         return;
     }
     if (!deployed(app)) {
-        err(`App ${app} has not been deployed`);
+        // On stdout, exit 0 (run on the real 0.38.27, 2026-11-27: stderr empty).
+        out(` !     App ${app} has not been deployed\n`);
         return;
     }
     if (failsRestart(app)) failedDeploy(app);
