@@ -1,0 +1,340 @@
+/**
+ * README.md stays true: its configuration reference names exactly the stack keys validation
+ * accepts (walked from config/schema.ts, and each walked key checked against validateFleet), every
+ * `npm run X` it mentions is a script, every repo file it names exists, its all-tests command is
+ * what .ci/run runs and reaches every test file, and its benchmark numbers are bench/'s files'.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import {
+    HOST_ENTRY_KEYS,
+    HOSTS_KEY,
+    KEY_SCHEMAS,
+    STACK_KEYS,
+    appSchema,
+    cacheSchema,
+    stackKey,
+    validateFleet,
+} from "../../config";
+import { README } from "../../testkit/readme";
+import { HOST_KEY } from "../fixtures/settings";
+
+const REPO = path.dirname(README);
+const readme = fs.readFileSync(README, "utf8");
+const read = (f: string) => fs.readFileSync(path.join(REPO, f), "utf8");
+
+/** The text under the heading line `heading` up to the next heading of the same or a higher level. */
+function section(heading: string, text = readme): string {
+    const level = /^#+/.exec(heading)![0].length;
+    const start = text.indexOf(`\n${heading}\n`);
+    if (start < 0) throw new Error(`README.md has no '${heading}' section`);
+    const rest = text.slice(start + heading.length + 2);
+    const end = rest.search(new RegExp(`^#{1,${level}} `, "m"));
+    return end < 0 ? rest : rest.slice(0, end);
+}
+
+// ---- the stack keys validation accepts ----------------------------------------
+
+/**
+ * The schemas config/validate.ts parses each entry of a map or list with (the maps and lists in
+ * KEY_SCHEMAS only check their own shape): `caches.<name>` and `apps[]`.
+ */
+const ENTRY_SCHEMAS: Record<string, z.ZodType> = {
+    "caches.<name>": cacheSchema("a-custom-cache"),
+    "apps[]": appSchema,
+};
+
+type Def = {
+    type: string;
+    shape?: Record<string, z.ZodType>;
+    innerType?: z.ZodType;
+    in?: z.ZodType;
+    out?: z.ZodType;
+    element?: z.ZodType;
+    valueType?: z.ZodType;
+    options?: z.ZodType[];
+};
+
+/** The schema an entry at `p` (`caches.<name>`, `hosts[].apps[]`) is parsed with. */
+const entrySchema = (p: string, s: z.ZodType) =>
+    ENTRY_SCHEMAS[p.replace(new RegExp(`^${HOSTS_KEY}\\[\\]\\.`), "")] ?? s;
+
+/** Adds to `keys` every object key path under `at` (`a.b`, `apps[].name`, `caches.<name>.dir`). */
+function walk(schema: z.ZodType | undefined, at: string, keys: Set<string>): void {
+    if (!schema) return;
+    const def = (schema as unknown as { _zod: { def: Def } })._zod.def;
+    switch (def.type) {
+        case "object":
+            for (const [k, v] of Object.entries(def.shape!)) {
+                keys.add(`${at}.${k}`);
+                walk(v, `${at}.${k}`, keys);
+            }
+            break;
+        case "optional":
+        case "nullable":
+        case "default":
+        case "prefault":
+        case "readonly":
+        case "catch":
+        case "nonoptional":
+            walk(def.innerType, at, keys);
+            break;
+        case "pipe":
+            walk(def.in, at, keys);
+            walk(def.out, at, keys);
+            break;
+        case "array":
+            walk(entrySchema(`${at}[]`, def.element!), `${at}[]`, keys);
+            break;
+        case "record":
+            walk(entrySchema(`${at}.<name>`, def.valueType!), `${at}.<name>`, keys);
+            break;
+        case "union":
+            for (const o of def.options!) walk(o, at, keys);
+            break;
+    }
+}
+
+/** Every stack key path validation accepts, the `hosts[]` entries' included. */
+function acceptedKeys(): Set<string> {
+    const keys = new Set<string>();
+    const schemas = KEY_SCHEMAS as Record<string, z.ZodType>;
+    const add = (p: string, k: string) => {
+        keys.add(p + k);
+        walk(schemas[k], p + k, keys);
+    };
+    for (const k of STACK_KEYS) add("", k);
+    for (const k of HOST_ENTRY_KEYS) add(`${HOSTS_KEY}[].`, k);
+    return keys;
+}
+
+// ---- the keys the README documents --------------------------------------------
+
+/** `hosts[].<key>` in the reference: every top-level key but `hosts` is also a host's own. */
+const HOST_ANY_KEY = `${HOSTS_KEY}[].<key>`;
+
+/**
+ * The key paths in the first column of the configuration reference's `| key |` table(s). A cell
+ * may name several keys: `a.b.c` / `d` / `e` means a.b.c, a.b.d and a.b.e.
+ */
+function documentedKeys(): Set<string> {
+    const keys = new Set<string>();
+    const text = section("## Configuration reference");
+    let inKeyTable = false;
+    for (const line of text.split("\n")) {
+        if (!line.startsWith("|")) {
+            inKeyTable = false;
+            continue;
+        }
+        const first = line.split("|")[1].trim();
+        if (first === "key") inKeyTable = true;
+        if (!inKeyTable || /^-+$/.test(first) || first === "key") continue;
+        const names = [...first.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+        expect(names, `a key cell without a key: ${line}`).to.have.length.greaterThan(0);
+        const parent = names[0].replace(/(^|\.)[^.]+$/, "$1");
+        for (const [i, n] of names.entries()) keys.add(i === 0 || /[.[]/.test(n) ? n : parent + n);
+    }
+    if (keys.has(HOST_ANY_KEY)) {
+        keys.delete(HOST_ANY_KEY);
+        for (const k of [...keys].filter((k) => !/^hosts\b/.test(k)))
+            keys.add(`${HOSTS_KEY}[].${k}`);
+    }
+    return keys;
+}
+
+// ---- validation itself, key by key ------------------------------------------
+
+/** `hosts[].apps[].name` → `["hosts", 0, "apps", 0, "name"]` (a map's `<name>` is `c1`). */
+function keyPath(key: string): PropertyKey[] {
+    return key
+        .split(".")
+        .flatMap((s) => (s.endsWith("[]") ? [s.slice(0, -2), 0] : [s === "<name>" ? "c1" : s]));
+}
+
+/** A stack whose only settings are what `at` needs to exist, with `value` at `at`. */
+function stackWith(at: PropertyKey[], value: unknown): Record<string, unknown> {
+    const connection = { host: "h", hostKey: HOST_KEY };
+    const privateKey =
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n";
+    const raw: Record<string, unknown> =
+        at[0] === HOSTS_KEY
+            ? { privateKey, [HOSTS_KEY]: [{ name: "h1", connection }] }
+            : { privateKey, connection };
+    let node = raw as Record<PropertyKey, unknown>;
+    at.forEach((s, i) => {
+        if (i === at.length - 1) node[s] = value;
+        else {
+            if (typeof node[s] !== "object" || node[s] === null) {
+                node[s] = typeof at[i + 1] === "number" ? [{}] : {};
+            }
+            node = node[s] as Record<PropertyKey, unknown>;
+        }
+    });
+    return raw;
+}
+
+/** The reasons validateFleet gives per stack key (`dokku-shared-cache:apps[0].name` → reasons). */
+function reasons(raw: Record<string, unknown>): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    try {
+        validateFleet(raw);
+    } catch (e) {
+        expect(pulumi.InputPropertiesError.isInstance(e), String(e)).to.equal(true);
+        for (const p of (e as pulumi.InputPropertiesError).errors) {
+            out.set(p.propertyPath, [...(out.get(p.propertyPath) ?? []), p.reason]);
+        }
+    }
+    return out;
+}
+
+describe("README: the configuration reference", () => {
+    const accepted = acceptedKeys();
+
+    it("documents every stack key the schema accepts, and no key it does not", () => {
+        const documented = documentedKeys();
+        const missing = [...accepted].filter(
+            (k) =>
+                !documented.has(k) &&
+                ![...documented].some((d) => d.startsWith(k + ".") || d.startsWith(k + "[]")),
+        );
+        const unknown = [...documented].filter((k) => !accepted.has(k));
+        expect(
+            { missing, unknown },
+            "missing: accepted by config/schema.ts, not in the reference; unknown: the reverse",
+        ).to.deep.equal({ missing: [], unknown: [] });
+    });
+
+    it("the schema walk is what validation does: each key is taken, an unknown sibling refused", () => {
+        expect(accepted.size, "the walk found nested keys").to.be.greaterThan(
+            3 * STACK_KEYS.length,
+        );
+        const parents = new Set<string>();
+        for (const key of accepted) {
+            const at = keyPath(key);
+            const leaf = String(at[at.length - 1]);
+            const refused = [...reasons(stackWith(at, "?")).values()]
+                .flat()
+                .filter((r) => r.startsWith(`unknown setting "${leaf}"`));
+            expect(refused, `${key} is refused as unknown`).to.deep.equal([]);
+            parents.add(JSON.stringify(at.slice(0, -1)));
+        }
+        for (const parent of parents) {
+            const at = [...(JSON.parse(parent) as PropertyKey[]), "notAKey"];
+            const got = reasons(stackWith(at, "?")).get(stackKey(at)) ?? [];
+            expect(got, `${stackKey(at)} is refused`).to.satisfy((rs: string[]) =>
+                rs.some((r) => r.startsWith('unknown setting "notAKey"')),
+            );
+        }
+    });
+});
+
+// ---- commands and files -------------------------------------------------------
+
+const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
+
+/** The npm scripts a command line runs: `npm run [-s] X`, `npm test`. */
+function npmScripts(text: string): string[] {
+    return [
+        ...[...text.matchAll(/\bnpm run (?:-s )?([\w:.-]+)/g)].map((m) => m[1]),
+        ...[...text.matchAll(/\bnpm (?:-s )?test\b/g)].map(() => "test"),
+    ];
+}
+
+/** The files git tracks here. */
+const tracked = execFileSync("git", ["ls-files"], { cwd: REPO, encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
+
+describe("README: commands and files", () => {
+    it("every `npm run X` and `npm test` it mentions is a script in package.json", () => {
+        const named = [...new Set(npmScripts(readme))];
+        expect(named).to.include.members(["test", "test:all", "preview:example", "pulumi"]);
+        expect(named.filter((n) => !(n in pkg.scripts))).to.deep.equal([]);
+    });
+
+    it("every repo file it names exists (paths under this repo's folders, and bare .ts/.sh names)", () => {
+        const top = new Set(tracked.map((f) => f.split("/")[0]));
+        const basenames = new Set(tracked.map((f) => path.basename(f)));
+        const missing: string[] = [];
+        const token = /(?<![\w/.~<>$-])([A-Za-z0-9_.][\w.-]*(?:\/[\w.@-]+)*\/?)(?![\w<>])/g;
+        for (const [, t] of readme.matchAll(token)) {
+            if (t.includes("/")) {
+                // A path of this repo: its first folder is one of ours (upstream sources quoted
+                // by version, e.g. `lib/fetcher.js` of npm/pacote, are .js/.go/.rs: not checked).
+                const ours =
+                    top.has(t.split("/")[0]) && /(\.(ts|sh|md|ya?ml|json)|\/|^\.ci\/run)$/.test(t);
+                if (ours && !fs.existsSync(path.join(REPO, t))) missing.push(t);
+            } else if (/^[\w-][\w.-]*\.(ts|sh)$/.test(t) && !basenames.has(t)) missing.push(t);
+        }
+        expect([...new Set(missing)]).to.deep.equal([]);
+    });
+});
+
+// ---- the tests ----------------------------------------------------------------
+
+/** The npm scripts `name` runs, itself included, following `npm run X` / `npm test`. */
+function reach(name: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(name)) return seen;
+    seen.add(name);
+    for (const n of npmScripts(pkg.scripts[name] ?? "")) reach(n, seen);
+    return seen;
+}
+
+/** The files a script's mocha run takes, found by mocha's own file collection. */
+function mochaFiles(script: string): string[] {
+    const m = /\bmocha (.*?)(?:&&|$)/.exec(script);
+    if (!m) return [];
+    const words = [...m[1].matchAll(/'([^']*)'|(\S+)/g)].map((w) => w[1] ?? w[2]);
+    const spec: string[] = [];
+    const ignore: string[] = [];
+    for (let i = 0; i < words.length; i++) {
+        if (words[i] === "--ignore") ignore.push(path.join(REPO, words[++i]));
+        else if (words[i] === "--timeout") i++;
+        else if (!words[i].startsWith("-")) spec.push(path.join(REPO, words[i]));
+        else throw new Error(`mochaFiles: add mocha's ${words[i]} here (${script})`);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const collect = require("mocha/lib/cli/collect-files") as (o: object) => {
+        files: string[];
+        unmatchedFiles: unknown[];
+    };
+    const r = collect({ ignore, extension: ["ts"], file: [], recursive: false, sort: false, spec });
+    return r.files.map((f) => path.relative(REPO, f));
+}
+
+describe("README: one command runs every test, and it is CI's", () => {
+    const quickstart = section("## Quickstart");
+    const all = /^npm run (test:all)\s+# every test/m.exec(quickstart)?.[1];
+
+    it("the quickstart's every-test command reaches every test file in test/", () => {
+        expect(all, "a quickstart line `npm run test:all   # every test…`").to.equal("test:all");
+        const layers = [...reach(all!)];
+        const run = new Set(layers.flatMap((s) => mochaFiles(pkg.scripts[s])));
+        const tests = tracked.filter((f) => f.startsWith("test/") && f.endsWith(".test.ts"));
+        expect(tests.length).to.be.greaterThan(50);
+        expect(
+            tests.filter((f) => !run.has(f)),
+            `not run by npm run ${all}`,
+        ).to.deep.equal([]);
+        expect(
+            Object.keys(pkg.scripts).filter((s) => s.startsWith("test:") && !layers.includes(s)),
+            `test scripts npm run ${all} leaves out`,
+        ).to.deep.equal([]);
+    });
+
+    it(".ci/run runs that command, and the quickstart's preview", () => {
+        const ci = read(".ci/run");
+        const lines = ci.split("\n").filter((l) => /^\s*npm /.test(l));
+        expect(lines.map((l) => l.trim())).to.include.members([
+            "npm ci --ignore-scripts --no-audit --no-fund",
+            `npm run ${all}`,
+            "npm run preview:example",
+        ]);
+        expect(quickstart).to.match(/^npm ci --ignore-scripts\s/m);
+        expect(quickstart).to.match(/^npm run preview:example\s/m);
+    });
+});
