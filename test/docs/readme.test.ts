@@ -338,3 +338,77 @@ describe("README: one command runs every test, and it is CI's", () => {
         expect(quickstart).to.match(/^npm run preview:example\s/m);
     });
 });
+
+// ---- the benchmark numbers ------------------------------------------------------
+
+/** The numbers in `text`, each also rounded to an integer (`149.2` gives 149.2 and 149). */
+function numbers(text: string): Set<number> {
+    const out = new Set<number>();
+    for (const [n] of text.matchAll(/\d+(?:\.\d+)?/g))
+        out.add(Number(n)).add(Math.round(Number(n)));
+    return out;
+}
+
+describe("README: the benchmark numbers are bench/'s files'", () => {
+    const results = read("bench/results.md");
+    const resultLines = new Set(results.split("\n"));
+    const bench = section("## Benchmark");
+
+    it("each run's heading, header, rows and targets are bench/results.md's, and every program/baseline row is shown", () => {
+        const measured = bench
+            .split("\n")
+            .filter((l) => /^(\| \d+ \| |Benchmark on |- (met|MISSED): |#### N = )/.test(l));
+        expect(measured.length).to.be.greaterThan(40);
+        expect(measured.filter((l) => !resultLines.has(l))).to.deep.equal([]);
+        const rows = [...resultLines].filter((l) =>
+            /^\| \d+ \| .* \| (program|baseline) \| /.test(l),
+        );
+        expect(
+            rows.filter((l) => !measured.includes(l)),
+            "not in the README",
+        ).to.deep.equal([]);
+    });
+
+    it("each row's engine floor column is that run's floor row in bench/results.md", () => {
+        for (const run of results.split("\n#### ").slice(1)) {
+            const cells = run
+                .split("\n")
+                .filter((l) => /^\| \d+ \| /.test(l))
+                .map((l) => l.split("|").map((c) => c.trim()));
+            for (const c of cells.filter((c) => c[3] === "program")) {
+                const floor = cells.find((f) => f[1] === c[1] && f[2] === c[2] && f[3] === "floor");
+                expect(floor?.[4], `${c[1]} ${c[2]}`).to.equal(c[5]);
+            }
+        }
+    });
+
+    it("the 'where the time goes' text is bench/results.md's", () => {
+        const where = section(
+            "### Where a no-op `pulumi up` spends its time, and what was cut",
+            bench,
+        );
+        const lines = where.split("\n").filter((l) => l.trim() !== "");
+        expect(lines.length).to.be.greaterThan(20);
+        expect(lines.filter((l) => !resultLines.has(l))).to.deep.equal([]);
+    });
+
+    it("the fleet numbers are bench/fleet-results.md's", () => {
+        const fleet = read("bench/fleet-results.md");
+        const measured = /^- Measured \(`npm run bench -- --fleet`[\s\S]*?(?=\n- )/m.exec(
+            section("## Several servers"),
+        )?.[0];
+        expect(measured, "the 'Measured (npm run bench -- --fleet' bullet").to.be.a("string");
+        const inFile = numbers(fleet);
+        expect([...numbers(measured!)].filter((n) => !inFile.has(n))).to.deep.equal([]);
+        const rows = fleet.split("\n").filter((l) => /^\| \d+ stacks? /.test(l));
+        for (const r of rows) {
+            const [wall, sessions, writes, restarts] = r
+                .split("|")
+                .slice(3, 7)
+                .map((c) => Number(c.trim()));
+            for (const n of [Math.round(wall), sessions, writes, restarts]) {
+                expect(numbers(measured!).has(n), `${n} of ${r}`).to.equal(true);
+            }
+        }
+    });
+});
