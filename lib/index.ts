@@ -21,7 +21,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RawSettings } from "../config/raw";
-import { AfterChange, Builder } from "../config/types";
+import { AfterChange, Builder, CachePruneKind } from "../config/types";
 import { validateSettings } from "../config/validate";
 import { DokkuSharedCache } from "../components/dokku-shared-cache";
 import { probeHost } from "../io/ssh";
@@ -29,7 +29,7 @@ import { declareHost, planHost, userFacingError } from "../program";
 
 export { DokkuSharedCache };
 export type { DokkuSharedCacheArgs } from "../components/dokku-shared-cache";
-export type { AfterChange, Builder };
+export type { AfterChange, Builder, CachePruneKind };
 
 /** How to reach the host over SSH (`connection`). */
 export interface ConnectionArgs {
@@ -61,6 +61,12 @@ export interface CacheArgs {
     owner?: string;
     /** Mode of the directory (default `0755`). */
     mode?: string;
+    /** Size the scheduled job brings the cache under, e.g. `2GB` (built-in caches have defaults). */
+    maxSize?: string;
+    /** Entries unused for this long go, e.g. `720h`, where the prune kind allows it. */
+    maxAge?: string;
+    /** How the cache is pruned (default: a built-in cache's own tool, `none` for other caches). */
+    prune?: CachePruneKind;
 }
 
 /** One app (`apps[i]`): a name, or the name with its options. */
