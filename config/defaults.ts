@@ -38,7 +38,14 @@ export const DEFAULT_CACHES: Readonly<Record<string, Omit<CacheSpec, "name">>> =
     "ms-playwright": {
         dir: "ms-playwright",
         containerPath: "/root/.cache/ms-playwright",
-        env: { PLAYWRIGHT_BROWSERS_PATH: "/root/.cache/ms-playwright" },
+        // Playwright's own GC at `playwright install` deletes the revisions no `.links` entry it can
+        // read refers to: in a cache shared by apps it would delete other apps' browsers
+        // (microsoft/playwright registry/index.ts `_validateInstallationCache`, 1.63.0-next).
+        // The scheduled prune bounds this cache instead (host/cache-prune.ts).
+        env: {
+            PLAYWRIGHT_BROWSERS_PATH: "/root/.cache/ms-playwright",
+            PLAYWRIGHT_SKIP_BROWSER_GC: "1",
+        },
         owner: "0:0",
         mode: "0755",
     },

@@ -131,6 +131,7 @@ for (const version of ["0.38", "0.37"] as const) {
             expect(h.config("web")).to.deep.equal({
                 NPM_CONFIG_CACHE: "/root/.cache/npm",
                 PLAYWRIGHT_BROWSERS_PATH: "/root/.cache/ms-playwright",
+                PLAYWRIGHT_SKIP_BROWSER_GC: "1",
             });
             expect(h.config("indexer")).to.deep.equal({
                 RUST_LOG: "info",
