@@ -13,6 +13,7 @@
  */
 import { AfterChange } from "../config/types";
 import { AppDesired, MountSpec } from "../model/desired-state";
+import { buildApplySh, buildReadSh } from "./build-options";
 import { dokkuVersionGateSh } from "./dokku-version";
 import { ENV_GUARD_JQ, ENV_UNREADABLE_JQ } from "./env-safety";
 import { RESULT_MARKER } from "./result";
@@ -120,7 +121,8 @@ dsc_dokku() { # what todo dokku-args...
  * and `env` it is the removal script.
  */
 export function appScript(
-    app: Pick<AppDesired, "name" | "mounts" | "env">,
+    app: Pick<AppDesired, "name" | "mounts" | "env"> &
+        Partial<Pick<AppDesired, "builder" | "buildOptions">>,
     opts: AppScriptOptions,
     mode: "converge" | "remove" = "converge",
 ): string {
@@ -141,6 +143,10 @@ AFTER=${shQuote(opts.afterChange)}
 SLOTS=${shQuote(String(opts.maxParallelRestarts))}
 WANT=${shQuote(want)}
 WENV=${shQuote(wenv)}
+# Build-phase docker-options (host/build-options.ts): the stack's builder, the options a buildpack build gets.
+DECL_BUILDER=${shQuote(app.builder ?? "unknown")}
+WBUILD_H=${shQuote(JSON.stringify(mode === "converge" ? (app.buildOptions?.herokuish ?? []) : []))}
+WBUILD_P=${shQuote(JSON.stringify(mode === "converge" ? (app.buildOptions?.pack ?? []) : []))}
 MARK=${shQuote(RESULT_MARKER)}
 LEDGER="$STATE/apps/$APP.json"
 ERR="$STATE/apps/.$APP.err"
@@ -188,13 +194,13 @@ if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
   msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" ${shQuote(ENV_GUARD_JQ)})
   if [ -n "$msg" ]; then printf '%s\\n' "$msg" >&2; exit 7; fi
 fi
-save_ledger() { # $1: jq filter over {plan, led}
+${buildReadSh()}save_ledger() { # $1: jq filter over {plan, led}
   printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
 # Record what we are about to add (and keep what we added before) before touching the app.
-save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c])), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
+save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c])), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
 CHANGES=$(plan '.changes')
 if [ "$CHANGES" != 0 ]; then
   save_ledger '$led + {pendingRestart: true}'
@@ -223,8 +229,8 @@ set --
 for k in $(plan '.unset[]'); do set -- "$@" "$k"; done
 if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PARTLY $UNREADABLE" --quiet config:unset --no-restart "$APP" "$@" >/dev/null; fi
 # The ledger now holds exactly what we own.
-save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
-restarted=false
+save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
+${buildApplySh()}restarted=false
 if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
   # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
@@ -257,15 +263,15 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi
-if [ ${mode === "remove" ? "true" : "false"} = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length)')" = 0 ]; then
+if [ ${mode === "remove" ? "true" : "false"} = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length) + (.build // [] | length)')" = 0 ]; then
   rm -f -- "$LEDGER"
 fi
 ${
     mode === "converge" && opts.repair !== undefined
         ? `save_ledger '$led + {repair: ${Math.trunc(opts.repair)}}'\n`
         : ""
-}printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" \\
-  '$mark + ({app: $app, changes, mounted: .mount, remounted: [.remount[].new], unmounted: .unmount, envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted} | tojson)' -r
+}printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" --argjson b "$BPLAN" \\
+  '$mark + ({app: $app, changes, mounted: .mount, remounted: [.remount[].new], unmounted: .unmount, envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted, builder: $b.builder, buildAdded: $b.add, buildRemoved: $b.remove} | tojson)' -r
 `;
 }
 

@@ -592,6 +592,19 @@ function configExport(args) {
 }
 
 // ---------------------------------------------------------------- main
+// docker-options per phase and builder:report: ./dokku-docker-options.js (tags read: see there).
+const dockerOptions = require("./dokku-docker-options").create({
+    VERSION,
+    HOME,
+    LIB,
+    requireApp,
+    fail,
+    out,
+    writeFile600,
+    readOr,
+    setKind: (k) => (invocation.kind = k),
+});
+
 function main(argv) {
     let quiet = false;
     while (argv.length && /^--(quiet|trace|force)$/.test(argv[0])) {
@@ -787,6 +800,7 @@ function main(argv) {
             restart(args[0], cmd === "ps:rebuild" ? "rebuild" : "restart");
             break;
         default:
+            if (dockerOptions(cmd, args)) break;
             err(`\`${[cmd, ...args].join(" ")}\` is not a dokku command.`);
             err("See `dokku help` for a list of available commands.");
             finish(1);
