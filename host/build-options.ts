@@ -47,14 +47,27 @@ export function buildOption(m: Pick<MountSpec, "hostPath" | "containerPath" | "r
     return `-v ${m.hostPath}:${m.containerPath}:${m.readOnly ? "ro" : "rw"}`;
 }
 
+/** `/root` and below: 0700 root in the herokuish and CNB images. */
+export function underRoot(containerPath: string): boolean {
+    return containerPath === "/root" || containerPath.startsWith("/root/");
+}
+
 /**
  * Whether the build user can write a cache directory with this owner and
- * mode: herokuish's uid/gid 32767 as owner or group (with the write bit), or
- * a world-writable mode. For pack the CNB user depends on the builder image:
- * an owner other than root with the owner write bit is taken as the user's
- * choice of that uid; world-writable always works.
+ * mode mounted at `containerPath`: herokuish's uid/gid 32767 as owner or
+ * group (with the write bit), or a world-writable mode. For pack the CNB user
+ * depends on the builder image: an owner other than root with the owner write
+ * bit is taken as the user's choice of that uid; world-writable always works.
+ * Never under `/root`: it is 0700 root in the Ubuntu-based herokuish and CNB
+ * images, so a build user that is not root cannot reach a mount below it.
  */
-export function buildCanWrite(builder: string, owner: string, mode: string): boolean {
+export function buildCanWrite(
+    builder: string,
+    owner: string,
+    mode: string,
+    containerPath: string,
+): boolean {
+    if (underRoot(containerPath)) return false;
     const m = parseInt(mode, 8);
     if (m & 0o002) return true;
     const [uid, gid] = owner.split(":");
@@ -78,10 +91,11 @@ const RUN_TIME =
  */
 export function buildNote(builder: Builder, unwritable: readonly string[] = []): string {
     const fix = unwritable.length
-        ? ` But the build user cannot write ${unwritable.join(", ")}: ` +
+        ? ` But the build user cannot write ${unwritable.join(", ")}, so those get no build mount: ` +
+          "give each a containerPath outside /root (0700 in the build image, e.g. /cache/pip) and " +
           (builder === "herokuish"
-              ? `set caches.<name>.owner "${HEROKUISH_UID}:${HEROKUISH_UID}" (herokuishuser) or a group-writable mode with group ${HEROKUISH_UID}.`
-              : `set caches.<name>.owner to your CNB builder's user (CNB_USER_ID, e.g. "1000:1000") or mode "0777".`)
+              ? `owner "${HEROKUISH_UID}:${HEROKUISH_UID}" (herokuishuser) or a group-writable mode with group ${HEROKUISH_UID}.`
+              : `the owner of your CNB builder's user (CNB_USER_ID, e.g. "1000:1000") or mode "0777".`)
         : "";
     switch (builder) {
         case "dockerfile":
@@ -210,6 +224,8 @@ export function wantedBuildOptions(
     canWrite: (builder: "herokuish" | "pack", cache: string) => boolean,
 ): BuildOptions {
     const pick = (b: "herokuish" | "pack") =>
-        mounts.filter((m) => m.readOnly || canWrite(b, m.cache)).map(buildOption);
+        mounts
+            .filter((m) => (m.readOnly && !underRoot(m.containerPath)) || canWrite(b, m.cache))
+            .map(buildOption);
     return { herokuish: pick("herokuish"), pack: pick("pack") };
 }

@@ -136,7 +136,7 @@ function buildStory(
 ): Pick<AppDesired, "buildNote" | "cachesHelpBuild" | "buildOptions"> {
     const canWrite = (b: string, cn: string) => {
         const c = caches.get(cn);
-        return c !== undefined && buildCanWrite(b, c.owner, c.mode);
+        return c !== undefined && buildCanWrite(b, c.owner, c.mode, c.containerPath);
     };
     const unwritable = mounts
         .filter((m) => !m.readOnly && !canWrite(builder, m.cache))

@@ -30,10 +30,11 @@ function desired(h: LocalHost, app: RawApp, caches: RawSettings["caches"]): AppD
     return buildDesiredState(s).apps[0];
 }
 
+// pip: herokuishuser's, outside /root (0700 in the build image); npm: the defaults (root, /root/.cache/npm).
 const WRITABLE = {
-    pip: { owner: "32767:32767", mode: "0755" },
+    pip: { owner: "32767:32767", mode: "0755", containerPath: "/cache/pip" },
     npm: { owner: "0:0", mode: "0755" },
-} as const;
+};
 
 function converge(
     h: LocalHost,
@@ -71,7 +72,7 @@ for (const version of ["0.37", "0.38"] as const) {
             h = new LocalHost(version);
             h.createApp("web", true);
             h.createApp("api", true);
-            pip = `-v ${h.sharedRoot}/pip:/root/.cache/pip:rw`;
+            pip = `-v ${h.sharedRoot}/pip:/cache/pip:rw`;
         });
         afterEach(() => h.cleanup());
 
@@ -181,7 +182,7 @@ for (const version of ["0.37", "0.38"] as const) {
             const app = desired(
                 h,
                 { name: "web", caches: ["pip", "npm"], readOnly: ["npm"], builder: "herokuish" },
-                WRITABLE,
+                { ...WRITABLE, npm: { owner: "0:0", mode: "0755", containerPath: "/cache/npm" } },
             );
             expect(app.cachesHelpBuild).to.equal(true);
             converge(h, app);
@@ -189,7 +190,20 @@ for (const version of ["0.37", "0.38"] as const) {
                 buildOpts(h, "web")
                     .split(/ (?=-)/)
                     .sort(),
-            ).to.deep.equal([pip, `-v ${h.sharedRoot}/npm:/root/.cache/npm:ro`].sort());
+            ).to.deep.equal([pip, `-v ${h.sharedRoot}/npm:/cache/npm:ro`].sort());
+        });
+
+        it("a cache under /root gets no build mount, whatever its owner: the note says why", () => {
+            const app = desired(
+                h,
+                { name: "web", caches: ["pip"], builder: "herokuish" },
+                { pip: { owner: "32767:32767", mode: "0777" } },
+            );
+            expect(app.cachesHelpBuild).to.equal(false);
+            expect(app.buildNote).to.contain("outside /root");
+            const r = converge(h, app);
+            expect(r.result.buildAdded).to.deep.equal([]);
+            expect(buildOpts(h, "web")).to.equal("");
         });
     });
 }
