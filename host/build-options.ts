@@ -92,7 +92,7 @@ const RUN_TIME =
 export function buildNote(builder: Builder, unwritable: readonly string[] = []): string {
     const fix = unwritable.length
         ? ` But the build user cannot write ${unwritable.join(", ")}, so those get no build mount: ` +
-          "give each a containerPath outside /root (0700 in the build image, e.g. /cache/pip) and " +
+          "give each a containerPath outside /root (0700 in the build image, e.g. /cache/pip), its env var the same path, and " +
           (builder === "herokuish"
               ? `owner "${HEROKUISH_UID}:${HEROKUISH_UID}" (herokuishuser) or a group-writable mode with group ${HEROKUISH_UID}.`
               : `the owner of your CNB builder's user (CNB_USER_ID, e.g. "1000:1000") or mode "0777".`)
