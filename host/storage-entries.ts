@@ -174,22 +174,21 @@ export function namedWritesSh(): string {
     return `mkdir -p -- "$STATE/entries"
 exec 8>"$STATE/locks/entries"
 flock 8
-# Entries we need: ours (marker) or an existing one with the same directory; anything else is refused before any write.
-n=$(plan '.entries | length'); i=0
-while [ "$i" -lt "$n" ]; do
-  e=$(plan ".entries[$i].e"); want_h=$(plan ".entries[$i].h"); i=$((i + 1))
-  rc=0; info=$(dokku storage:info "$e" --format json 2>"$ERR" </dev/null) || rc=$?
-  if [ "$rc" = 0 ]; then
-    have=$(printf '%s' "$info" | jq -r '(.scheduler // "") + " " + (.host_path // "")')
-    if [ "$have" != "docker-local $want_h" ]; then
-      echo "dokku-shared-cache: app $APP: storage entry $e already exists ($have), not docker-local $want_h; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info $e)" >&2
-      rm -f -- "$ERR"; exit 3
-    fi
-  elif ! grep -q 'does not exist' -- "$ERR"; then
-    dsc_fail "$rc" "reading storage entry $e (dokku storage:info)" "$NOTHING_YET" <"$ERR"
-  fi
+# Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
+MISSING=""; CREATED=""
+if [ "$(plan '.entries | length')" != 0 ]; then
+  rc=0; ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+  if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
   rm -f -- "$ERR"
-done
+  bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
+    | select(.scheduler != "docker-local" or .host_path != $w.h)
+    | "storage entry \\(.name) already exists (\\(.scheduler) \\(.host_path // "")), not docker-local \\($w.h)"')
+  if [ -n "$bad" ]; then
+    printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
+    exit 3
+  fi
+  MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
+fi
 plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
   [ -n "$e" ] || continue
   out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
@@ -206,10 +205,13 @@ done
 n=$(plan '.attach | length'); i=0
 while [ "$i" -lt "$n" ]; do
   e=$(plan ".attach[$i].e"); h=$(plan ".attach[$i].h"); c=$(plan ".attach[$i].c"); ro=$(plan ".attach[$i].ro"); i=$((i + 1))
-  if ! dokku storage:info "$e" --format json >/dev/null 2>&1 </dev/null; then
-    : >"$STATE/entries/$e"
-    dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-  fi
+  case "$MISSING" in *" $e "*)
+    case "$CREATED" in *" $e "*) ;; *)
+      : >"$STATE/entries/$e"
+      dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
+      CREATED="$CREATED $e " ;;
+    esac ;;
+  esac
   set -- storage:mount "$APP" "$e" --container-dir "$c"
   if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
   out=$(dokku "$@" 2>&1 </dev/null) || {
