@@ -123,6 +123,10 @@ export function cachesHelpBuild(builder: Builder, unwritable: readonly string[])
     return BUILDPACK_BUILDERS.includes(builder) && unwritable.length === 0;
 }
 
+/** The options a `docker-options:report … --docker-options-build` string lists (jq, from `$cur`). */
+const HAVE_JQ = `($cur | [splits("[ \\t\\n]+")] | map(select(. != ""))) as $t
+| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]`;
+
 /**
  * The jq program: `cur` is the report's string (the phase's options joined
  * by spaces; ours never contain a space), `want` the options wanted, `led`
@@ -130,8 +134,7 @@ export function cachesHelpBuild(builder: Builder, unwritable: readonly string[])
  * the ledger does not hold is the user's: never recorded, never removed.
  */
 export const BUILD_PLAN_JQ = `
-($cur | [splits("[ \\t\\n]+")] | map(select(. != ""))) as $t
-| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ] as $have
+(${HAVE_JQ}) as $have
 | ($led.build // []) as $ours
 | {
     builder: $builder,
@@ -140,6 +143,10 @@ export const BUILD_PLAN_JQ = `
     ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
   }
 `;
+
+/** The probe's view of an app's build options (input: its ledger; `$cur`: the report string). */
+export const BUILD_SEEN_JQ = `(${HAVE_JQ}) as $have
+| {builder: (.builder // null), ours: (.build // []), missing: [ (.build // [])[] | select(. as $o | any($have[]; . == $o) | not) ]}`;
 
 /**
  * Shell run by the app converge after its reads, before any write: resolves
@@ -202,7 +209,7 @@ if [ "$(bplan '(.add | length) + (.remove | length)')" != 0 ]; then
     dsc_dokku "removing the build option $o (dokku docker-options:remove)" "$PARTLY" docker-options:remove "$APP" build "$o"
   done
 fi
-bled '. + {build: $b.ledger}'
+bled '. + {build: $b.ledger, builder: $b.builder}'
 `;
 }
 

@@ -10,7 +10,9 @@ import * as path from "path";
 import { RawSettings, validateSettings } from "../../config";
 import { AfterChange } from "../../config/types";
 import { appScript } from "../../host/app-converge";
+import { parseProbe, probeScript } from "../../host/probe";
 import { parseResults } from "../../host/result";
+import { driftOf } from "../../report/drift";
 import { AppDesired, buildDesiredState } from "../../model/desired-state";
 import { LocalHost } from "../../testkit/local-host";
 import { validRaw } from "../fixtures/settings";
@@ -191,6 +193,37 @@ for (const version of ["0.37", "0.38"] as const) {
                     .split(/ (?=-)/)
                     .sort(),
             ).to.deep.equal([pip, `-v ${h.sharedRoot}/npm:/cache/npm:ro`].sort());
+        });
+
+        it("the probe (drift, verify) sees the build options of ours and the builder; one removed by hand is drift, repaired", () => {
+            const app = desired(h, { name: "web", caches: ["pip"] }, WRITABLE);
+            const api = desired(
+                h,
+                { name: "api", caches: ["pip"], builder: "dockerfile" },
+                WRITABLE,
+            );
+            expect(h.dokku("builder:set", "web", "selected", "herokuish").code).to.equal(0);
+            converge(h, app);
+            converge(h, api);
+            const probe = () => {
+                const r = h.sh(probeScript(["web", "api"], false, h.stateDir));
+                expect(r.code, r.stderr).to.equal(0);
+                return parseProbe(r.stdout).state;
+            };
+            let seen = probe();
+            expect(seen.web.build).to.deep.equal({
+                builder: "herokuish",
+                ours: [pip],
+                missing: [],
+            });
+            expect(seen.api.build).to.deep.equal({ builder: "dockerfile", ours: [], missing: [] });
+            expect(driftOf(app, seen.web)).to.equal("");
+            expect(h.dokku("docker-options:remove", "web", "build", pip).code).to.equal(0);
+            seen = probe();
+            expect(seen.web.build?.missing).to.deep.equal([pip]);
+            expect(driftOf(app, seen.web)).to.equal("build option /cache/pip missing");
+            converge(h, app);
+            expect(driftOf(app, probe().web)).to.equal("");
         });
 
         it("a cache under /root gets no build mount, whatever its owner: the note says why", () => {
