@@ -111,10 +111,11 @@ def wspec(w): w.h + ":" + w.c + (if w.ro then ":ro" else "" end);
 | ($led.mounts | map(select(.e != null))) as $lnamed
 | def ourcolon($r): (($r.entry_name // "legacy-") | startswith("legacy-"))
     and any($lcolon[]; .h == $r.host_path and .c == $r.container_path);
+  def ournamed($r): any($lnamed[]; .e == $r.entry_name and .c == $r.container_path);
   def named($r; $w): $r.entry_name == $w.e and $r.container_path == $w.c;
 [ $want[] as $w
   | ($cur | map(select(named(.; $w)))) as $mine
-  | ($cur | map(select(.container_path == $w.c and (named(.; $w) | not) and (ourcolon(.) | not)))) as $foreign
+  | ($cur | map(select(.container_path == $w.c and (named(.; $w) | not) and (ourcolon(.) | not) and (ournamed(.) | not)))) as $foreign
   | if ($foreign | length) > 0 then
       (if ($mine | length) == 0 and $foreign[0].host_path == $w.h and ro($foreign[0]) == $w.ro then {skip: $w}
        elif $foreign[0].host_path == $w.h then {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($foreign[0]) + ")")}

@@ -271,6 +271,21 @@ for (const version of ["0.38", "0.38.5"] as const) {
             expect(Object.keys(entries(h))).to.include(entry("pip"));
         });
 
+        it("a cache that moves gets a new entry; the old one is detached and destroyed in the same run", () => {
+            const moved = (a: App): App => ({
+                ...a,
+                mounts: a.mounts.map((m) => ({ ...m, hostPath: `${h.sharedRoot}/pip-v2` })),
+            });
+            run(h, app(h, "web", ["pip"]));
+            h.clearLog();
+            const r = run(h, moved(app(h, "web", ["pip"])));
+            expect(r.code, r.stderr).to.equal(0);
+            const v2 = storageEntryName("pip", `${h.sharedRoot}/pip-v2`);
+            expect(attachments(h, "web")).to.deep.equal([`${v2}@/root/.cache/pip`]);
+            expect(Object.keys(entries(h)).filter((n) => n.startsWith("dsc-"))).to.deep.equal([v2]);
+            expect(h.restarts()).to.have.length(1);
+        });
+
         it("removal detaches, destroys the entries once no app uses them, keeps the data and the user's mount", () => {
             const api = app(h, "api", ["pip", "npm"]);
             const web = app(h, "web", ["pip"]);
