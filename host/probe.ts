@@ -47,10 +47,17 @@ export interface Observed {
  * in a private temp dir (removed on exit) and the document is assembled in
  * the order asked; a failed read fails the whole probe with its message.
  */
-export function probeScript(apps: readonly string[], everyApp = false, stateDir = ""): string {
+export function probeScript(
+    apps: readonly string[],
+    everyApp = false,
+    stateDir = "",
+    /** Where to find the ledgers for the build-option reads (`verify` passes it without `stateDir`). */
+    buildStateDir = stateDir,
+): string {
     const explicit = apps.length ? apps.map(shQuote).join(" ") : "''";
     return `set -eu
 STATE=${shQuote(stateDir)}
+BSTATE=${shQuote(buildStateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
 # Read once per run: the program refuses an unsupported Dokku before any write.
 ver=$(dokku version 2>/dev/null </dev/null || true)
@@ -75,12 +82,12 @@ read_one() { # app, file: both reads, then the app's JSON into the file
     b=''
     # Build-phase options of ours (host/build-options.ts): read only for apps whose ledger has some.
     # The builder the last converge resolved is in the ledger too (no call).
-    if [ -n "$STATE" ] && [ -s "$STATE/apps/$1.json" ] && [ "$(jq '(.build // [] | length) + (if .builder then 1 else 0 end)' "$STATE/apps/$1.json" 2>/dev/null || echo 0)" != 0 ]; then
+    if [ -n "$BSTATE" ] && [ -s "$BSTATE/apps/$1.json" ] && [ "$(jq '(.build // [] | length) + (if .builder then 1 else 0 end)' "$BSTATE/apps/$1.json" 2>/dev/null || echo 0)" != 0 ]; then
       bo=''
-      if [ "$(jq '.build // [] | length' "$STATE/apps/$1.json")" != 0 ]; then
+      if [ "$(jq '.build // [] | length' "$BSTATE/apps/$1.json")" != 0 ]; then
         bo=$(dokku docker-options:report "$1" --docker-options-build 2>>"$2.err") || { echo "$?" >"$2.rc"; return 0; }
       fi
-      b=$(jq -c --arg cur "$bo" ${shQuote(BUILD_SEEN_JQ)} "$STATE/apps/$1.json")
+      b=$(jq -c --arg cur "$bo" ${shQuote(BUILD_SEEN_JQ)} "$BSTATE/apps/$1.json")
       b=",\\"build\\":$b"
     fi
     printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" "$b" >"$2"

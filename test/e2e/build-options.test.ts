@@ -8,6 +8,7 @@
  * exactly the build options added, never the user's own.
  */
 import { expect } from "chai";
+import { verifyHost } from "../../cli/verify";
 import { World, cachePath, endWorld, hostConfig, makeWorld, ok, writeSummary } from "./world";
 
 interface AppOut {
@@ -77,6 +78,28 @@ describe("e2e: build-phase docker-options for buildpack apps (Dokku 0.38)", func
         w.host.clearLog();
         ok(await w.stack.up());
         expect(writeSummary(w.host), "a no-op up writes nothing").to.deep.equal([]);
+
+        // verify: per app the host's builder and whether the build gets the caches.
+        const raw = config(APPS);
+        let rep = await verifyHost(raw as never, w.host.clientKey);
+        const row = (n: string) => rep.apps.find((a) => a.name === n)!;
+        expect(rep.inSync, rep.problems.join("; ")).to.equal(true);
+        expect([row("web").builder, row("web").cachesHelpBuild]).to.deep.equal(["herokuish", true]);
+        expect([row("api").builder, row("api").cachesHelpBuild]).to.deep.equal([
+            "dockerfile",
+            false,
+        ]);
+        expect([row("worker").builder, row("worker").cachesHelpBuild]).to.deep.equal([
+            "pack",
+            true,
+        ]);
+        // A build option of ours removed by hand: verify says so, the next up puts it back.
+        expect(w.host.dokku("docker-options:remove", "worker", "build", opt).code).to.equal(0);
+        rep = await verifyHost(raw as never, w.host.clientKey);
+        expect(row("worker").drift).to.equal("build option /cache/pip missing");
+        expect(row("worker").cachesHelpBuild).to.equal(false);
+        ok(await w.stack.up());
+        expect(buildOpts("worker")).to.equal(opt);
     });
 
     it("removing an app takes back its build option, the user's stays; destroy takes back the rest", async () => {
