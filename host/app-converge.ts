@@ -17,10 +17,10 @@ import { buildApplySh, buildReadSh } from "./build-options";
 import { dokkuVersionGateSh } from "./dokku-version";
 import { ENV_GUARD_JQ, ENV_UNREADABLE_JQ } from "./env-safety";
 import {
-    k3sGateSh,
     MOUNT_JQ_DEFS,
     NAMED_PLAN_JQ,
     namedWritesSh,
+    storageGateSh,
     wantedMounts,
 } from "./storage-entries";
 import { RESULT_MARKER } from "./result";
@@ -194,7 +194,7 @@ if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
   msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" ${shQuote(ENV_GUARD_JQ)})
   if [ -n "$msg" ]; then printf '%s\\n' "$msg" >&2; exit 7; fi
 fi
-${k3sGateSh()}
+${storageGateSh()}
 ${buildReadSh()}save_ledger() { # $1: jq filter over {plan, led}
   printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"

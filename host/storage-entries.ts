@@ -153,25 +153,22 @@ def wspec(w): w.h + ":" + w.c + (if w.ro then ":ro" else "" end);
  * the app's value, else the global one, else docker-local; v0.37.5..v0.38.27
  * plugins/scheduler/report.go).
  */
-export function k3sGateSh(): string {
-    return `if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
-  SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
-  if [ "$SCHEDULER" = k3s ]; then
-    echo "dokku-shared-cache: app $APP runs on the k3s scheduler (dokku scheduler:report $APP --scheduler-computed-selected). The shared caches are host directories; Dokku mounts host directories (colon mounts and docker-local storage entries) into docker-local apps only, and a k3s app's deploy fails on them (scheduler-k3s: \\"storage entry is scheduler=docker-local but is mounted on a k3s app\\"). Sharing across k3s apps needs a ReadWriteMany volume (dokku storage:create NAME --scheduler k3s --size SIZE --access-mode ReadWriteMany), which dokku-shared-cache does not manage. Nothing was changed; remove $APP from the stack's apps (or from discover) or give it caches: []." >&2
-    exit ${K3S_EXIT}
-  fi
-fi`;
+export function storageGateSh(): string {
+    return `${k3sGateSh()}
+if [ "$NAMED" = true ]; then
+${namedCheckSh()}fi`;
 }
 
 /**
- * Shell for the storage writes on Dokku >= 0.38 (after the ledger recorded
- * what is about to be added). Needs APP, STATE, ERR, PLAN, LED, plan(),
- * dsc_dokku, dsc_fail, PARTLY, NOTHING_YET. Holds the host-wide lock
- * `$STATE/locks/entries` so that creating, attaching, detaching and
- * destroying entries of several apps' converges do not interleave. Marker
- * files `$STATE/entries/<name>` say which entries this program created.
+ * Shell (Dokku >= 0.38, before the ledger is written): takes the host-wide
+ * lock \`$STATE/locks/entries\` (fd 8, released by namedWritesSh) so that
+ * creating, attaching, detaching and destroying entries of several apps'
+ * converges do not interleave, and reads the registered entries once: an
+ * existing entry of one of our names must be docker-local on the same
+ * directory, else the converge stops, nothing changed (exit 3). Sets
+ * MISSING (the entries to create).
  */
-export function namedWritesSh(): string {
+function namedCheckSh(): string {
     return `mkdir -p -- "$STATE/entries"
 exec 8>"$STATE/locks/entries"
 flock 8
@@ -185,12 +182,33 @@ if [ "$(plan '.entries | length')" != 0 ]; then
     | select(.scheduler != "docker-local" or .host_path != $w.h)
     | "storage entry \\(.name) already exists (\\(.scheduler) \\(.host_path // "")), not docker-local \\($w.h)"')
   if [ -n "$bad" ]; then
-    printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
+    printf '%s\\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
     exit 3
   fi
   MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
 fi
-plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
+`;
+}
+
+function k3sGateSh(): string {
+    return `if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
+  SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
+  if [ "$SCHEDULER" = k3s ]; then
+    echo "dokku-shared-cache: app $APP runs on the k3s scheduler (dokku scheduler:report $APP --scheduler-computed-selected). The shared caches are host directories; Dokku mounts host directories (colon mounts and docker-local storage entries) into docker-local apps only, and a k3s app's deploy fails on them (scheduler-k3s: \\"storage entry is scheduler=docker-local but is mounted on a k3s app\\"). Sharing across k3s apps needs a ReadWriteMany volume (dokku storage:create NAME --scheduler k3s --size SIZE --access-mode ReadWriteMany), which dokku-shared-cache does not manage. Nothing was changed; remove $APP from the stack's apps (or from discover) or give it caches: []." >&2
+    exit ${K3S_EXIT}
+  fi
+fi`;
+}
+
+/**
+ * Shell for the storage writes on Dokku >= 0.38 (after the ledger recorded
+ * what is about to be added), under the lock namedCheckSh took. Needs APP,
+ * STATE, ERR, PLAN, LED, MISSING, plan(), dsc_dokku, dsc_fail, PARTLY.
+ * Marker files `$STATE/entries/<name>` say which entries this program
+ * created.
+ */
+export function namedWritesSh(): string {
+    return `plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
   [ -n "$e" ] || continue
   out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
     case "$out" in *"is not mounted"*) ;; *) printf '%s\\n' "$out" | dsc_fail 1 "detaching storage entry $e from $c (dokku storage:unmount)" "$PARTLY" ;; esac

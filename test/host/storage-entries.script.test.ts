@@ -326,6 +326,8 @@ for (const version of ["0.38", "0.38.5"] as const) {
                 `storage entry ${entry("pip")} already exists (docker-local /tmp/dsc-elsewhere)`,
             );
             expect(h.writes()).to.deep.equal([]);
+            // Refused before the ledger is written: no pending restart is left behind.
+            expect(fs.existsSync(path.join(h.stateDir, "apps", "web.json"))).to.equal(false);
         });
     });
 }
