@@ -12,9 +12,17 @@
  * (Pulumi runs `delete` with the stored old state) or after an interrupted run.
  */
 import { AfterChange } from "../config/types";
-import { AppDesired, MountSpec } from "../model/desired-state";
+import { AppDesired } from "../model/desired-state";
+import { buildApplySh, buildReadSh } from "./build-options";
 import { dokkuVersionGateSh } from "./dokku-version";
 import { ENV_GUARD_JQ, ENV_UNREADABLE_JQ } from "./env-safety";
+import {
+    MOUNT_JQ_DEFS,
+    NAMED_PLAN_JQ,
+    namedWritesSh,
+    storageGateSh,
+    wantedMounts,
+} from "./storage-entries";
 import { RESULT_MARKER } from "./result";
 import { shQuote } from "./shell";
 
@@ -29,25 +37,13 @@ export interface AppScriptOptions {
     repair?: number;
 }
 
-interface WantedMount {
-    h: string;
-    c: string;
-    ro: boolean;
-}
-
-function wantedMounts(mounts: readonly MountSpec[]): WantedMount[] {
-    return mounts.map((m) => ({ h: m.hostPath, c: m.containerPath, ro: m.readOnly }));
-}
-
 /**
  * The jq program that computes what to change. Inputs (as --argjson): `cur`
  * (storage:list JSON, 0.37 or 0.38 shape), `env` (config:export JSON),
  * `want` (mounts), `wenv` (env), `led` (ledger). Output: the plan.
  */
 export const PLAN_JQ = `
-def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
-def spec(e): e.host_path + ":" + e.container_path +
-  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
+${MOUNT_JQ_DEFS}
 def owned(m): any($led.mounts[]; .h == m.h and .c == m.c);
 def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
 ($cur | map(select(.host_path != null))) as $cur
@@ -122,11 +118,12 @@ dsc_dokku() { # what todo dokku-args...
  * and `env` it is the removal script.
  */
 export function appScript(
-    app: Pick<AppDesired, "name" | "mounts" | "env">,
+    app: Pick<AppDesired, "name" | "mounts" | "env"> &
+        Partial<Pick<AppDesired, "builder" | "group" | "buildOptions">>,
     opts: AppScriptOptions,
     mode: "converge" | "remove" = "converge",
 ): string {
-    const want = JSON.stringify(wantedMounts(app.mounts));
+    const want = JSON.stringify(wantedMounts(app.mounts, app.group));
     const wenv = JSON.stringify(app.env);
     const onMissing =
         mode === "remove"
@@ -143,6 +140,10 @@ AFTER=${shQuote(opts.afterChange)}
 SLOTS=${shQuote(String(opts.maxParallelRestarts))}
 WANT=${shQuote(want)}
 WENV=${shQuote(wenv)}
+# Build-phase docker-options (host/build-options.ts): the stack's builder, the options a buildpack build gets.
+DECL_BUILDER=${shQuote(app.builder ?? "unknown")}
+WBUILD_H=${shQuote(JSON.stringify(mode === "converge" ? (app.buildOptions?.herokuish ?? []) : []))}
+WBUILD_P=${shQuote(JSON.stringify(mode === "converge" ? (app.buildOptions?.pack ?? []) : []))}
 MARK=${shQuote(RESULT_MARKER)}
 LEDGER="$STATE/apps/$APP.json"
 ERR="$STATE/apps/.$APP.err"
@@ -151,6 +152,8 @@ for t in dokku jq flock base64; do
 done
 # Supported Dokku versions are checked, before any write (see dokku-version.ts).
 ${dokkuVersionGateSh()}
+# Dokku >= 0.38: named storage entries (host/storage-entries.ts); 0.37: colon mounts.
+NAMED=false; if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 ${DOKKU_FAILURE_SH}
@@ -177,6 +180,9 @@ rm -f -- "$ERR"
 ENVJ=$(printf '%s\n' "$ENVJ" | tail -n 1)
 if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
 PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" ${shQuote(PLAN_JQ)})
+if [ "$NAMED" = true ]; then
+  PLAN=$(jq -cn --argjson base "$PLAN" --argjson cur "$CUR" --argjson want "$WANT" --argjson led "$LED" ${shQuote(NAMED_PLAN_JQ)})
+fi
 plan() { printf '%s' "$PLAN" | jq -r "$1"; }
 if [ "$(plan '.conflict | length')" != 0 ]; then
   plan '.conflict[]' | while IFS= read -r c; do echo "dokku-shared-cache: $APP: $c" >&2; done
@@ -190,17 +196,21 @@ if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
   msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" ${shQuote(ENV_GUARD_JQ)})
   if [ -n "$msg" ]; then printf '%s\\n' "$msg" >&2; exit 7; fi
 fi
-save_ledger() { # $1: jq filter over {plan, led}
+${storageGateSh()}
+${buildReadSh()}save_ledger() { # $1: jq filter over {plan, led}
   printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
 # Record what we are about to add (and keep what we added before) before touching the app.
-save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c])), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
+save_ledger '{mounts: ((.ledger.mounts + $led.mounts) | unique_by([.h, .c, (.e // "")])), gc: (($led.gc // []) + (.gc // []) | unique), env: ($led.env + .ledger.env), pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
 CHANGES=$(plan '.changes')
 if [ "$CHANGES" != 0 ]; then
   save_ledger '$led + {pendingRestart: true}'
 fi
+if [ "$NAMED" = true ]; then
+${namedWritesSh()}
+else
 plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
   [ -n "$old" ] || continue
   dsc_dokku "remounting $old as $new (dokku storage:unmount)" "$PARTLY" storage:unmount "$APP" "$old"
@@ -218,6 +228,7 @@ plan '.unmount[]' | while IFS= read -r m; do
     case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
   }
 done
+fi
 set --
 for kv in $(plan '(.set + .restore) | to_entries[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
 if [ "$#" -gt 0 ]; then dsc_dokku "setting env $(plan '(.set + .restore) | keys | join(" ")') (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null; fi
@@ -225,8 +236,8 @@ set --
 for k in $(plan '.unset[]'); do set -- "$@" "$k"; done
 if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PARTLY $UNREADABLE" --quiet config:unset --no-restart "$APP" "$@" >/dev/null; fi
 # The ledger now holds exactly what we own.
-save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0)}'
-restarted=false
+save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
+${buildApplySh()}restarted=false
 if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
   # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
@@ -259,15 +270,15 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi
-if [ ${mode === "remove" ? "true" : "false"} = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length)')" = 0 ]; then
+if [ ${mode === "remove" ? "true" : "false"} = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length) + (.build // [] | length)')" = 0 ]; then
   rm -f -- "$LEDGER"
 fi
 ${
     mode === "converge" && opts.repair !== undefined
         ? `save_ledger '$led + {repair: ${Math.trunc(opts.repair)}}'\n`
         : ""
-}printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" \\
-  '$mark + ({app: $app, changes, mounted: .mount, remounted: [.remount[].new], unmounted: .unmount, envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted} | tojson)' -r
+}printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" --argjson b "$BPLAN" \\
+  '$mark + ({app: $app, changes, storage: (if has("attach") then "entries" else "colon" end), mounted: (.mount + [(.attach // [])[] | select(.re | not) | .h + ":" + .c + (if .ro then ":ro" else "" end)]), remounted: [.remount[].new], unmounted: (.unmount + [(.detach // [])[] | select(.re | not) | .h + ":" + .c]), migrated: (.migrated // []), envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted, builder: $b.builder, buildAdded: $b.add, buildRemoved: $b.remove} | tojson)' -r
 `;
 }
 

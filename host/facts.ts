@@ -135,6 +135,8 @@ export function reportScript(d: DesiredState, everyApp: boolean): string {
     return `${probeScript(
         d.apps.map((a) => a.name),
         everyApp,
+        "",
+        d.stateDir,
     )}\n${factsScript(d)}`;
 }
 

@@ -4,6 +4,7 @@
  * drift detection, since `remote.Command` has no refresh), and its parser.
  * Pure; io/ssh.ts sends it.
  */
+import { BUILD_SEEN_JQ } from "./build-options";
 import { shQuote } from "./shell";
 
 export interface ObservedApp {
@@ -19,6 +20,12 @@ export interface ObservedApp {
     repair?: number | null;
     /** True when mounts and env were not read (the program never converged this app). */
     unread?: boolean;
+    /**
+     * Build-phase docker-options this program added (its ledger, host/build-options.ts) and
+     * those of them the host no longer lists; `builder` as the last converge resolved it.
+     * Absent when the ledger holds none (nothing of ours to check).
+     */
+    build?: { builder: string | null; ours: string[]; missing: string[] };
 }
 
 export interface Observed {
@@ -40,10 +47,17 @@ export interface Observed {
  * in a private temp dir (removed on exit) and the document is assembled in
  * the order asked; a failed read fails the whole probe with its message.
  */
-export function probeScript(apps: readonly string[], everyApp = false, stateDir = ""): string {
+export function probeScript(
+    apps: readonly string[],
+    everyApp = false,
+    stateDir = "",
+    /** Where to find the ledgers for the build-option reads (`verify` passes it without `stateDir`). */
+    buildStateDir = stateDir,
+): string {
     const explicit = apps.length ? apps.map(shQuote).join(" ") : "''";
     return `set -eu
 STATE=${shQuote(stateDir)}
+BSTATE=${shQuote(buildStateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
 # Read once per run: the program refuses an unsupported Dokku before any write.
 ver=$(dokku version 2>/dev/null </dev/null || true)
@@ -65,7 +79,18 @@ read_one() { # app, file: both reads, then the app's JSON into the file
     e=$(dokku config:export --format json "$1" 2>>"$2.err"); then
     rep=null
     if [ -n "$STATE" ] && [ -s "$STATE/apps/$1.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$1.json" 2>/dev/null || echo 0); fi
-    printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" >"$2"
+    b=''
+    # Build-phase options of ours (host/build-options.ts): read only for apps whose ledger has some.
+    # The builder the last converge resolved is in the ledger too (no call).
+    if [ -n "$BSTATE" ] && [ -s "$BSTATE/apps/$1.json" ] && [ "$(jq '(.build // [] | length) + (if .builder then 1 else 0 end)' "$BSTATE/apps/$1.json" 2>/dev/null || echo 0)" != 0 ]; then
+      bo=''
+      if [ "$(jq '.build // [] | length' "$BSTATE/apps/$1.json")" != 0 ]; then
+        bo=$(dokku docker-options:report "$1" --docker-options-build 2>>"$2.err") || { echo "$?" >"$2.rc"; return 0; }
+      fi
+      b=$(jq -c --arg cur "$bo" ${shQuote(BUILD_SEEN_JQ)} "$BSTATE/apps/$1.json")
+      b=",\\"build\\":$b"
+    fi
+    printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" "$b" >"$2"
   else
     echo "$?" >"$2.rc"
   fi

@@ -5,6 +5,13 @@
  */
 import { GROUPS_DIR } from "../config/defaults";
 import {
+    BuildOptions,
+    buildCanWrite,
+    buildNote as buildOptionsNote,
+    cachesHelpBuild,
+    wantedBuildOptions,
+} from "../host/build-options";
+import {
     AfterChange,
     BuildCacheSpec,
     Builder,
@@ -43,7 +50,16 @@ export interface AppDesired {
     env: Record<string, string>;
     /** What the caches can and cannot do for this app's builds, in one sentence. */
     buildNote: string;
-    /** Whether the shared caches speed up this app's image builds (never, with Dokku mounts). */
+    /**
+     * Build-phase docker-options per buildpack builder (host/build-options.ts); the converge
+     * picks by the builder declared, else the one `builder:report` gives on the host.
+     */
+    buildOptions: BuildOptions;
+    /**
+     * Whether the shared caches speed up this app's builds: true for herokuish and pack apps
+     * whose build user can write them (build-phase docker-options), false for Dockerfile apps
+     * (run time only) and for an undeclared builder (resolved on the host: lastRuns.builder).
+     */
     cachesHelpBuild: boolean;
 }
 
@@ -74,31 +90,6 @@ export function cacheDirKey(cache: string, group?: string): string {
 /** `host:container` or `host:container:ro`, the argument `dokku storage:mount` takes. */
 export function mountArg(m: Pick<MountSpec, "hostPath" | "containerPath" | "readOnly">): string {
     return `${m.hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`;
-}
-
-const RUN_TIME_ONLY =
-    "Dokku mounts reach the deploy and run containers only, never the image build: " +
-    "package installs during the build do not use these caches; tools that install at release or run time do.";
-
-/** The honest per-builder statement shown in outputs and in the host report. */
-export function buildNote(builder: Builder): string {
-    switch (builder) {
-        case "dockerfile":
-            return (
-                "Dockerfile build: " +
-                RUN_TIME_ONLY +
-                " RUN pip/npm/cargo steps keep relying on Docker layer caching."
-            );
-        case "herokuish":
-        case "pack":
-            return (
-                `${builder} build: ` +
-                RUN_TIME_ONLY +
-                " storage:mount adds deploy and run mounts only (Dokku 0.38 build mounts are always empty)."
-            );
-        default:
-            return "Builder not declared: " + RUN_TIME_ONLY;
-    }
 }
 
 function appDesired(
@@ -133,8 +124,31 @@ function appDesired(
         env: Object.fromEntries(
             Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         ),
-        buildNote: buildNote(builder),
-        cachesHelpBuild: false,
+        ...buildStory(builder, mounts, caches),
+    };
+}
+
+/** What the caches do for the app's builds: the note, and whether the build can use (write) them. */
+function buildStory(
+    builder: Builder,
+    mounts: readonly MountSpec[],
+    caches: Map<string, CacheSpec>,
+): Pick<AppDesired, "buildNote" | "cachesHelpBuild" | "buildOptions"> {
+    const canWrite = (b: string, cn: string) => {
+        const c = caches.get(cn);
+        return c !== undefined && buildCanWrite(b, c.owner, c.mode, c.containerPath);
+    };
+    const unwritable = mounts
+        .filter((m) => !m.readOnly && !canWrite(builder, m.cache))
+        .map((m) => m.cache);
+    const relevant = builder === "herokuish" || builder === "pack" ? unwritable : [];
+    return {
+        buildNote: buildOptionsNote(builder, relevant),
+        cachesHelpBuild: cachesHelpBuild(builder, relevant),
+        buildOptions:
+            builder === "dockerfile"
+                ? { herokuish: [], pack: [] }
+                : wantedBuildOptions(mounts, canWrite),
     };
 }
 

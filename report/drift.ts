@@ -33,5 +33,9 @@ export function driftOf(
         if (observed.env[k] !== v)
             problems.push(`env ${k} ${k in observed.env ? "differs" : "missing"}`);
     }
+    // Build-phase options this program added (host/build-options.ts) that the host lost.
+    for (const o of observed.build?.missing ?? []) {
+        problems.push(`build option ${o.split(":")[1] ?? o} missing`);
+    }
     return problems.join("; ");
 }

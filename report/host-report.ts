@@ -143,8 +143,12 @@ export function buildReport(
                 want,
                 actual: o.env[key] ?? null,
             })),
-            builder: a.builder,
-            cachesHelpBuild: a.cachesHelpBuild,
+            // The builder as the last converge resolved it on the host; the build helps when
+            // the build options of ours are all there (host/build-options.ts).
+            builder: o.build?.builder ?? a.builder,
+            cachesHelpBuild: o.build
+                ? o.build.ours.length > 0 && o.build.missing.length === 0
+                : a.cachesHelpBuild,
             drift,
         };
     });

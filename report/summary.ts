@@ -38,7 +38,7 @@ export function summaryText(d: DesiredState): string {
     ];
     for (const a of d.apps) {
         lines.push(
-            `  ${a.name}${a.discovered ? " (discovered)" : ""}${a.group ? ` [group ${a.group}]` : ""}: ${a.mounts.map((m) => m.cache + (m.readOnly ? " (ro)" : "")).join(", ") || "no caches"}; builds use caches: no (${a.builder})`,
+            `  ${a.name}${a.discovered ? " (discovered)" : ""}${a.group ? ` [group ${a.group}]` : ""}: ${a.mounts.map((m) => m.cache + (m.readOnly ? " (ro)" : "")).join(", ") || "no caches"}; builds use caches: ${a.cachesHelpBuild ? "yes, build and run" : "no"} (${a.builder})`,
         );
     }
     lines.push("Dokku mounts reach deploy and run containers only, never an image build.");

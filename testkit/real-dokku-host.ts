@@ -62,6 +62,8 @@ const READS = new Set([
     "storage:report",
     "storage:info",
     "storage:list-entries",
+    "scheduler:report",
+    "builder:report",
     "ps:report",
     "git:report",
     "checks:report",
@@ -97,6 +99,10 @@ export class RealDokkuHost {
 
     constructor() {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-real-"));
+        // Dokku runs storage:create as the dokku user, which must reach the shared root
+        // (as it reaches /var/lib/dokku/data/…): mkdtemp's 0700 would make it fail
+        // ("unable to stat …: permission denied", plugins/storage ensureDockerLocalPath).
+        fs.chmodSync(this.root, 0o755);
         this.sharedRoot = path.join(this.root, "shared");
         this.stateDir = path.join(this.root, "state");
         this.wrapDir = path.join(this.root, "observe");

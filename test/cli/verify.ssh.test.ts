@@ -4,6 +4,7 @@
  * timer/cron and one-off prune, `verify` on a converged and on a drifted
  * host (library and CLI, text and --json), and destroy undoing it all.
  */
+import { storageEntryName } from "../../host/storage-entries";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -126,8 +127,10 @@ describe("verify and the build cache, end to end over SSH", function () {
     });
 
     it("verify: drift by hand is reported and exits 1; the next up repairs only that", async () => {
+        // Dokku 0.38: node is attached to the npm cache's named entry (host/storage-entries.ts).
+        const npm = storageEntryName("npm", `${h.sharedRoot}/npm`);
         expect(
-            h.dokku("storage:unmount", "node", `${h.sharedRoot}/npm:/root/.cache/npm`).code,
+            h.dokku("storage:unmount", "node", npm, "--container-dir", "/root/.cache/npm").code,
         ).to.equal(0);
         expect(
             h.dokku("config:set", "--no-restart", "py", "PIP_CACHE_DIR=/tmp/elsewhere").code,

@@ -10,6 +10,7 @@
  */
 import { expect } from "chai";
 import * as path from "path";
+import { storageEntryName } from "../../host/storage-entries";
 import { PulumiStack } from "../../testkit/pulumi-stack";
 import { LOCAL_IMAGE, RealDokkuHost } from "../../testkit/real-dokku-host";
 import { E2E_ENV, changes, ok, previewJson } from "../e2e/world";
@@ -30,6 +31,8 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
     const initial: Record<string, Record<string, string>> = {};
     const started: Record<string, string[]> = {};
     const dir = (d: string) => path.join(h.sharedRoot, d);
+    /** The named storage entry the program registers for a cache (host/storage-entries.ts). */
+    const entry = (c: keyof typeof CACHES) => storageEntryName(c, dir(CACHES[c].dir));
     const mountsFor = (...d: (keyof typeof CACHES)[]) =>
         d.map((c) => `${dir(CACHES[c].dir)}:${CACHES[c].containerPath}`).sort();
     const envFor = (...d: (keyof typeof CACHES)[]) =>
@@ -114,6 +117,16 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
             started[a] = now;
         }
         expect(h.containers(idle), "a never-deployed app is not started").to.deep.equal([]);
+        // Dokku 0.38: one named entry per cache, every app attached by name, no legacy-<hash> entry.
+        expect(h.newStorageEntries()).to.deep.equal([entry("pip"), entry("npm")].sort());
+        for (const a of [api, web, idle])
+            expect(
+                h
+                    .mounts(a)
+                    .map((m) => m.entry_name)
+                    .sort(),
+                a,
+            ).to.deep.equal([entry("pip"), entry("npm")].sort());
     });
 
     it("a second up makes 0 dokku writes and restarts nothing", async () => {
@@ -125,7 +138,7 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
     });
 
     it("drift by hand (a mount and an env var removed) is named by preview and repaired by up", async () => {
-        h.must("storage:unmount", api, `${dir("npm")}:/root/.cache/npm`);
+        h.must("storage:unmount", api, entry("npm"), "--container-dir", "/root/.cache/npm");
         h.must("config:unset", "--no-restart", web, "PIP_CACHE_DIR");
         h.clearCalls();
         const pre = await previewJson(stack);
@@ -159,9 +172,16 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
         stack.setConfig(config([api, { name: web, caches: ["pip"] }, idle]));
         h.clearCalls();
         ok(await stack.up());
+        // The program also offers the npm entry for destruction; Dokku refuses while api uses it.
         expect(writes().sort()).to.deep.equal(
-            [`storage:unmount ${web}`, `config:unset ${web}`, `ps:restart ${web}`].sort(),
+            [
+                `storage:unmount ${web}`,
+                `storage:destroy ${entry("npm")}`,
+                `config:unset ${web}`,
+                `ps:restart ${web}`,
+            ].sort(),
         );
+        expect(h.newStorageEntries()).to.include(entry("npm"));
         expect(h.mountSpecs(web)).to.deep.equal(mountsFor("pip"));
         expect(h.env(web)).to.deep.equal({ ...initial[web], ...envFor("pip") });
         expect(h.mountSpecs(api)).to.deep.equal(mountsFor("pip", "npm"));
@@ -175,8 +195,9 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
         expect(h.mountSpecs(idle)).to.deep.equal([]);
         expect(h.env(idle)).to.deep.equal(initial[idle]);
         expect(h.dokku("apps:exists", idle).code).to.equal(0);
+        const unused = [`storage:destroy ${entry("pip")}`, `storage:destroy ${entry("npm")}`];
         expect(
-            writes().every((w) => w.endsWith(` ${idle}`)),
+            writes().every((w) => w.endsWith(` ${idle}`) || unused.includes(w)),
             writes().join(", "),
         ).to.equal(true);
         expect(h.restarts()).to.deep.equal([["ps:restart", idle]]);
@@ -208,6 +229,7 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
             expect(h.env(a), a).to.deep.equal(initial[a]);
         }
         expect(h.env(api)).to.include({ USER_OWN: "kept", GREETING: "hello world" });
+        expect(h.newStorageEntries(), "no entry of ours is left").to.deep.equal([]);
         for (const a of [api, web]) expect(h.containers(a), a).to.have.length(1);
     });
 });

@@ -8,12 +8,14 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { storageEntryName } from "../../host/storage-entries";
 import {
     World,
     appOf,
     cachePath,
     changes,
     endWorld,
+    entriesOf,
     hostConfig,
     makeWorld,
     mountsOf,
@@ -142,6 +144,17 @@ for (const version of ["0.38", "0.37"] as const) {
             // Restarts: each deployed app once; the never-deployed app never.
             expect(restarted(h)).to.deep.equal(["api", "indexer", "sandbox", "web"]);
             expect(h.log().filter((i) => i.cmd === "ps:rebuild")).to.deep.equal([]);
+            // 0.38: one named entry per cache directory (the group's pip is its own), no legacy one.
+            expect(entriesOf(h)).to.deep.equal(
+                version === "0.38"
+                    ? [
+                          ...["pip", "uv", "npm", "ms-playwright", "rust"].map((c) =>
+                              storageEntryName(c, cachePath(h, c)),
+                          ),
+                          storageEntryName("pip@untrusted", cachePath(h, "pip", "untrusted")),
+                      ].sort()
+                    : [],
+            );
             // Build cache: cron entry (no systemd in the test root), daemon.json with builder.gc.
             expect(
                 fs.existsSync(path.join(h.hostPaths().cronDir, "dokku-shared-cache-prune")),
@@ -168,7 +181,10 @@ for (const version of ["0.38", "0.37"] as const) {
 
         it("3. drift by hand: preview names exactly that app and what drifted; up repairs it with one update; then no changes", async () => {
             const h = w.host;
-            h.dokku("storage:unmount", "web", `${cachePath(h, "npm")}:/root/.cache/npm`);
+            if (version === "0.38") {
+                const npm = storageEntryName("npm", cachePath(h, "npm"));
+                h.dokku("storage:unmount", "web", npm, "--container-dir", "/root/.cache/npm");
+            } else h.dokku("storage:unmount", "web", `${cachePath(h, "npm")}:/root/.cache/npm`);
             h.dokku("config:unset", "--no-restart", "web", "PLAYWRIGHT_BROWSERS_PATH");
             h.clearLog();
             const pre = await previewJson(w.stack);
@@ -209,8 +225,14 @@ for (const version of ["0.38", "0.37"] as const) {
             ok(pre.r);
             expect(changes(pre.json)).to.deep.equal(["update dokku-app-api-converge"]);
             ok(await w.stack.up());
+            const uv = storageEntryName("uv", cachePath(h, "uv"));
             expect(h.writes().map((i) => [i.cmd, ...i.args])).to.deep.equal([
-                ["storage:unmount", "api", `${cachePath(h, "uv")}:/root/.cache/uv`],
+                ...(version === "0.38"
+                    ? [
+                          ["storage:unmount", "api", uv, "--container-dir", "/root/.cache/uv"],
+                          ["storage:destroy", uv], // no other app uses the uv entry
+                      ]
+                    : [["storage:unmount", "api", `${cachePath(h, "uv")}:/root/.cache/uv`]]),
                 ["config:unset", "--no-restart", "api", "UV_CACHE_DIR"],
             ]);
             expect(restarted(h)).to.deep.equal(["api"]);
@@ -219,7 +241,7 @@ for (const version of ["0.38", "0.37"] as const) {
                 new Set(
                     h
                         .log()
-                        .filter((i) => i.kind !== "read")
+                        .filter((i) => i.kind !== "read" && i.cmd !== "storage:destroy")
                         .map(appOf),
                 ),
             ).to.deep.equal(new Set(["api"]));
@@ -245,8 +267,14 @@ for (const version of ["0.38", "0.37"] as const) {
                 "delete dokku-app-indexer-converge",
             ]);
             ok(await w.stack.up());
+            const rust = storageEntryName("rust", cachePath(h, "rust"));
             expect(h.writes().map((i) => [i.cmd, ...i.args])).to.deep.equal([
-                ["storage:unmount", "indexer", `${cachePath(h, "rust")}:/root/.cargo`],
+                ...(version === "0.38"
+                    ? [
+                          ["storage:unmount", "indexer", rust, "--container-dir", "/root/.cargo"],
+                          ["storage:destroy", rust],
+                      ]
+                    : [["storage:unmount", "indexer", `${cachePath(h, "rust")}:/root/.cargo`]]),
                 ["config:unset", "--no-restart", "indexer", "CARGO_HOME"],
             ]);
             expect(restarted(h)).to.deep.equal(["indexer"]);
@@ -282,6 +310,7 @@ for (const version of ["0.38", "0.37"] as const) {
                 expect(fs.existsSync(daemonJson()), "the daemon.json we created").to.equal(false);
             }
             expect(h.dockerLog().filter((d) => d.kind === "forbidden")).to.deep.equal([]);
+            expect(entriesOf(h), "no storage entry is left").to.deep.equal([]);
             const st = await w.stack.exportState();
             expect(st.deployment.resources ?? []).to.deep.equal([]);
         });

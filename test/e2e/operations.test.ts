@@ -5,6 +5,7 @@
  * the host (`detectDrift` toggled).
  */
 import { expect } from "chai";
+import { storageEntryName } from "../../host/storage-entries";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -128,7 +129,13 @@ describe("e2e operations on a converged stack (scenarios 10-13)", function () {
         expect(urn).to.be.a("string");
         w.host.clearLog();
         ok(await w.stack.up("--target", urn!));
-        expect(writeSummary(w.host)).to.deep.equal(["storage:unmount api", "config:unset api"]);
+        // Dokku 0.38: the uv entry no other app uses is destroyed (host/storage-entries.ts).
+        const uv = storageEntryName("uv", cachePath(w.host, "uv"));
+        expect(writeSummary(w.host)).to.deep.equal([
+            "storage:unmount api",
+            `storage:destroy ${uv}`,
+            "config:unset api",
+        ]);
         expect(restarted(w.host)).to.deep.equal(["api"]);
         expect(mountsOf(w.host, "web")).to.deep.equal(converged.web.mounts);
         expect(w.host.config("web")).to.deep.equal(converged.web.env);
@@ -138,7 +145,12 @@ describe("e2e operations on a converged stack (scenarios 10-13)", function () {
         expect(changes(pre.json)).to.deep.equal(["update dokku-app-web-converge"]);
         w.host.clearLog();
         ok(await w.stack.up());
-        expect(writeSummary(w.host)).to.deep.equal(["storage:unmount web", "config:unset web"]);
+        const playwright = storageEntryName("ms-playwright", cachePath(w.host, "ms-playwright"));
+        expect(writeSummary(w.host)).to.deep.equal([
+            "storage:unmount web",
+            `storage:destroy ${playwright}`,
+            "config:unset web",
+        ]);
         expect(w.host.config("web")).to.deep.equal({
             USER_OWN: "1",
             NPM_CONFIG_CACHE: "/root/.cache/npm",
@@ -213,7 +225,11 @@ describe("e2e operations on a converged stack (scenarios 10-13)", function () {
         w.stack.setConfig(config);
         w.host.clearLog();
         ok(await w.stack.up());
-        expect(writeSummary(w.host)).to.deep.equal(["storage:mount api", "config:set api"]);
+        expect(writeSummary(w.host)).to.deep.equal([
+            `storage:create ${storageEntryName("uv", cachePath(w.host, "uv"))}`,
+            "storage:mount api",
+            "config:set api",
+        ]);
         config.detectDrift = true;
         w.stack.setConfig(config);
         ok(await w.stack.preview("--expect-no-changes"));

@@ -8,6 +8,7 @@
  * (Pulumi's own switch: ts-node without type checking, about half of each
  * command's wall time here); `npm run lint` type-checks the same files.
  */
+import { ENTRY_PREFIX } from "../../host/storage-entries";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -79,6 +80,20 @@ export function mountsOf(h: SshHost, app: string): string[] {
             const ro = e.readonly === true || (e.volume_options ?? "").split(",").includes("ro");
             return `${e.host_path}:${e.container_path}${ro ? ":ro" : ""}`;
         })
+        .sort();
+}
+
+/**
+ * The storage entries this program named (`dsc-*`, host/storage-entries.ts), sorted; none on
+ * 0.37, which has no entries (`storage:list-entries` is not a command there).
+ */
+export function entriesOf(h: SshHost): string[] {
+    if (h.version === "0.37") return [];
+    const r = h.dokku("storage:list-entries", "--format", "json");
+    if (r.code !== 0) throw new Error(`storage:list-entries: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { name: string }[])
+        .map((e) => e.name)
+        .filter((n) => n.startsWith(ENTRY_PREFIX))
         .sort();
 }
 

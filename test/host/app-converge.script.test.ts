@@ -10,6 +10,7 @@ import { AppDesired, MountSpec } from "../../model/desired-state";
 import { appScript } from "../../host/app-converge";
 import { cacheDirCreateScript, cacheDirDeleteScript } from "../../host/cache-dirs";
 import { parseResults } from "../../host/result";
+import { storageEntryName } from "../../host/storage-entries";
 import { LocalHost, withEnv } from "../../testkit/local-host";
 
 const CACHES: Record<string, { c: string; env: Record<string, string> }> = {
@@ -80,11 +81,18 @@ for (const version of ["0.37", "0.38"] as const) {
             });
             expect(r1.result).to.deep.include({ changes: 4, restarted: true });
             const writes = h.log().filter((i) => i.kind === "write");
-            expect(writes.map((i) => i.cmd)).to.deep.equal([
-                "storage:mount",
-                "storage:mount",
-                "config:set",
-            ]);
+            // On 0.38 each cache is a named entry, created once (host/storage-entries.ts).
+            expect(writes.map((i) => i.cmd)).to.deep.equal(
+                version === "0.38"
+                    ? [
+                          "storage:create",
+                          "storage:mount",
+                          "storage:create",
+                          "storage:mount",
+                          "config:set",
+                      ]
+                    : ["storage:mount", "storage:mount", "config:set"],
+            );
             expect(h.restarts()).to.have.length(1);
 
             const r2 = run(h, app);
@@ -120,10 +128,19 @@ for (const version of ["0.37", "0.38"] as const) {
                 PIP_CACHE_DIR: "/root/.cache/pip",
                 USER_KEY: "keep me",
             });
-            expect(h.writes().map((i) => [i.cmd, i.args.slice(-1)[0]])).to.deep.equal([
-                ["storage:unmount", `${h.sharedRoot}/npm:/root/.cache/npm`],
-                ["config:unset", "NPM_CONFIG_CACHE"],
-            ]);
+            const npm = `${h.sharedRoot}/npm`;
+            expect(h.writes().map((i) => [i.cmd, i.args.slice(-1)[0]])).to.deep.equal(
+                version === "0.38"
+                    ? [
+                          ["storage:unmount", "/root/.cache/npm"],
+                          ["storage:destroy", storageEntryName("npm", npm)],
+                          ["config:unset", "NPM_CONFIG_CACHE"],
+                      ]
+                    : [
+                          ["storage:unmount", `${npm}:/root/.cache/npm`],
+                          ["config:unset", "NPM_CONFIG_CACHE"],
+                      ],
+            );
             expect(h.restarts()).to.have.length(1);
         });
 
@@ -159,7 +176,11 @@ for (const version of ["0.37", "0.38"] as const) {
         it("repairs drift: a mount and an env var removed by hand come back", () => {
             const app = desired(h, "api", ["pip", "npm"]);
             run(h, app);
-            h.dokku("storage:unmount", "api", `${h.sharedRoot}/pip:/root/.cache/pip`);
+            const pip = `${h.sharedRoot}/pip`;
+            if (version === "0.38") {
+                const e = storageEntryName("pip", pip);
+                h.dokku("storage:unmount", "api", e, "--container-dir", "/root/.cache/pip");
+            } else h.dokku("storage:unmount", "api", `${pip}:/root/.cache/pip`);
             h.dokku("config:unset", "--no-restart", "api", "NPM_CONFIG_CACHE");
             const r = run(h, app);
             expect(r.result).to.deep.include({ changes: 2, restarted: true });

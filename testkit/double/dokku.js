@@ -491,6 +491,8 @@ function restart(app, how) {
         return;
     }
     if (failsRestart(app)) failedDeploy(app);
+    const k3s = storage.deployProblem(app);
+    if (k3s) fail(k3s);
     invocation.kind = "restart";
     sleepMs(Number(process.env.DOKKU_DOUBLE_RESTART_MS || 0));
     out(`-----> Deploying web (count=1)\n=====> Application deployed:\n`);
@@ -603,10 +605,34 @@ function configExport(args) {
 }
 
 // ---------------------------------------------------------------- main
+// What the double's plugin modules share (the helpers above).
+let globalForce = false;
+const pluginCtx = {
+    FULL_VERSION,
+    VERSION,
+    HOME,
+    LIB,
+    versionAtLeast,
+    apps,
+    requireApp,
+    fail,
+    out,
+    writeFile600,
+    readOr,
+    setKind: (k) => (invocation.kind = k),
+    globalForce: () => globalForce,
+};
+// docker-options per phase and builder:report: ./dokku-docker-options.js (tags read: see there).
+const dockerOptions = require("./dokku-docker-options").create(pluginCtx);
+// Named storage entries and the scheduler selection: ./dokku-storage.js (tags read: see there).
+const storage = require("./dokku-storage").create(pluginCtx);
+
 function main(argv) {
     let quiet = false;
     while (argv.length && /^--(quiet|trace|force)$/.test(argv[0])) {
-        if (argv.shift() === "--quiet") quiet = true;
+        const g = argv.shift();
+        if (g === "--quiet") quiet = true;
+        if (g === "--force") globalForce = true;
     }
     const cmd = argv.shift() || "help";
     const args = argv;
@@ -747,6 +773,7 @@ function main(argv) {
             break;
         case "storage:mount":
         case "storage:unmount":
+            if (storage.handle(cmd, args)) break;
             requireApp(args[0]);
             if (args[1] === undefined)
                 fail("Storage path must be two valid paths divided by colon.");
@@ -798,6 +825,8 @@ function main(argv) {
             restart(args[0], cmd === "ps:rebuild" ? "rebuild" : "restart");
             break;
         default:
+            if (dockerOptions(cmd, args)) break;
+            if (storage.handle(cmd, args)) break;
             err(`\`${[cmd, ...args].join(" ")}\` is not a dokku command.`);
             err("See `dokku help` for a list of available commands.");
             finish(1);

@@ -1,0 +1,238 @@
+/**
+ * Build-time caches for buildpack apps: build-phase `docker-options` that bind
+ * the app's shared cache directories into its build container, and the
+ * per-builder statement of what the caches do for an app.
+ *
+ * Read in Dokku v0.38.27 (and v0.37.10, the same behaviour where it matters):
+ * - plugins/builder-herokuish/builder-build: `plugn trigger docker-args-build`
+ *   → `docker container create … "${ARG_ARRAY[@]}" … /build`, so a build-phase
+ *   `-v host:container` reaches herokuish's build container. The config vars
+ *   reach it too: pre-build appends `config_export app --format envfile
+ *   --merged` to the app's `.env`, which herokuish (include/buildpack.bash,
+ *   `buildpack-setup`) exports before the buildpack's compile runs as the
+ *   unprivileged `herokuishuser`, uid/gid 32767 (herokuish
+ *   include/default_user.bash).
+ * - plugins/builder-pack/builder-build: the same trigger's `-v X` becomes
+ *   `pack build --volume X`; pack mounts a volume read-only unless its mode
+ *   says `rw` (buildpacks.io "Mount volumes at build-time"), so the mode is
+ *   always written. Config vars reach pack as `--env` (`config_export
+ *   --format pack-keys --merged`). The build runs as the builder image's
+ *   CNB user (CNB_USER_ID), which this program cannot know.
+ * - plugins/docker-options (v0.38.27 triggers.go emitFilteredOptions, v0.37.10
+ *   docker-args-deploy): for dockerfile, nixpacks and railpack builds Dokku
+ *   drops `-v`/`--volume` build options itself; Dockerfile builds take no
+ *   volumes (docs/advanced-usage/docker-options.md).
+ * - plugins/builder report.go: `builder:report APP --builder-computed-selected`
+ *   (the app's `builder:set`, else the global one) and `--builder-detected`
+ *   (the builder of the last deploy, common/functions dokku_receive). With
+ *   neither, plugins/git/functions git_trigger_build detects at build time from
+ *   the source and falls back to herokuish.
+ * - `docker-options:add APP build OPTION` appends without a duplicate check on
+ *   0.38 (AddDockerOptionToProcessPhases; 0.37 `sort -u`s the file), so the
+ *   converge adds only what `docker-options:report APP --docker-options-build`
+ *   (the phase's options joined by spaces, both versions) does not list.
+ */
+import { Builder } from "../config/types";
+import { MountSpec } from "../model/desired-state";
+import { shQuote } from "./shell";
+
+/** Builders whose build container takes build-phase `-v` options. */
+export const BUILDPACK_BUILDERS: readonly string[] = ["herokuish", "pack"];
+
+/** The user herokuish builds (and runs) as: herokuish include/default_user.bash. */
+export const HEROKUISH_UID = 32767;
+
+/** The build-phase option for one mount: `-v host:container:rw` (or `:ro`). */
+export function buildOption(m: Pick<MountSpec, "hostPath" | "containerPath" | "readOnly">): string {
+    return `-v ${m.hostPath}:${m.containerPath}:${m.readOnly ? "ro" : "rw"}`;
+}
+
+/** `/root` and below: 0700 root in the herokuish and CNB images. */
+export function underRoot(containerPath: string): boolean {
+    return containerPath === "/root" || containerPath.startsWith("/root/");
+}
+
+/**
+ * Whether the build user can write a cache directory with this owner and
+ * mode mounted at `containerPath`: herokuish's uid/gid 32767 as owner or
+ * group (with the write bit), or a world-writable mode. For pack the CNB user
+ * depends on the builder image: an owner other than root with the owner write
+ * bit is taken as the user's choice of that uid; world-writable always works.
+ * Never under `/root`: it is 0700 root in the Ubuntu-based herokuish and CNB
+ * images, so a build user that is not root cannot reach a mount below it.
+ */
+export function buildCanWrite(
+    builder: string,
+    owner: string,
+    mode: string,
+    containerPath: string,
+): boolean {
+    if (underRoot(containerPath)) return false;
+    const m = parseInt(mode, 8);
+    if (m & 0o002) return true;
+    const [uid, gid] = owner.split(":");
+    if (builder === "herokuish") {
+        return (
+            (uid === String(HEROKUISH_UID) && (m & 0o200) !== 0) ||
+            (gid === String(HEROKUISH_UID) && (m & 0o020) !== 0)
+        );
+    }
+    if (builder === "pack") return uid !== "0" && (m & 0o200) !== 0;
+    return false;
+}
+
+const RUN_TIME =
+    "Dokku mounts reach the deploy and run containers; tools that install at release or run time use the caches.";
+
+/**
+ * The per-app statement shown in outputs and `verify`, for the builder as
+ * declared (the converge resolves `unknown` on the host and reports it in
+ * `lastRuns`). `unwritable` lists caches the build user cannot write.
+ */
+export function buildNote(builder: Builder, unwritable: readonly string[] = []): string {
+    const fix = unwritable.length
+        ? ` But the build user cannot write ${unwritable.join(", ")}, so those get no build mount: ` +
+          "give each a containerPath outside /root (0700 in the build image, e.g. /cache/pip), its env var the same path, and " +
+          (builder === "herokuish"
+              ? `owner "${HEROKUISH_UID}:${HEROKUISH_UID}" (herokuishuser) or a group-writable mode with group ${HEROKUISH_UID}.`
+              : `the owner of your CNB builder's user (CNB_USER_ID, e.g. "1000:1000") or mode "0777".`)
+        : "";
+    switch (builder) {
+        case "dockerfile":
+            return (
+                "Dockerfile build: run time only. Dokku mounts reach the deploy and run containers, never the image build:" +
+                " Dockerfile builds take no volumes (Dokku drops -v build options); use BuildKit cache mounts in the Dockerfile (RUN --mount=type=cache,target=/root/.cache/pip pip install …), bounded by the builder GC (buildCache.gc)."
+            );
+        case "herokuish":
+        case "pack":
+            return (
+                `${builder} build: build and run. Build-phase docker-options (-v host:container) bind the caches into the ${builder === "herokuish" ? "herokuish build container" : "pack build (--volume)"}, and the cache env vars are config vars, which reach the build. ` +
+                RUN_TIME +
+                fix
+            );
+        default:
+            return (
+                "Builder not declared: resolved on the host at each converge (builder:report: selected, else last deployed; never deployed: build mounts are added, as Dokku falls back to herokuish and drops -v for Dockerfile builds). See lastRuns.builder. " +
+                RUN_TIME
+            );
+    }
+}
+
+/** Whether the shared caches speed up this app's builds, as declared. */
+export function cachesHelpBuild(builder: Builder, unwritable: readonly string[]): boolean {
+    return BUILDPACK_BUILDERS.includes(builder) && unwritable.length === 0;
+}
+
+/** The options a `docker-options:report … --docker-options-build` string lists (jq, from `$cur`). */
+const HAVE_JQ = `($cur | [splits("[ \\t\\n]+")] | map(select(. != ""))) as $t
+| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]`;
+
+/**
+ * The jq program: `cur` is the report's string (the phase's options joined
+ * by spaces; ours never contain a space), `want` the options wanted, `led`
+ * the ledger, `builder` the resolved builder. An option already there that
+ * the ledger does not hold is the user's: never recorded, never removed.
+ */
+export const BUILD_PLAN_JQ = `
+(${HAVE_JQ}) as $have
+| ($led.build // []) as $ours
+| {
+    builder: $builder,
+    add: [ $want[] | select(. as $w | any($have[]; . == $w) | not) ],
+    remove: [ $ours[] | select(. as $o | (any($want[]; . == $o) | not) and any($have[]; . == $o)) ],
+    ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
+  }
+`;
+
+/** The probe's view of an app's build options (input: its ledger; `$cur`: the report string). */
+export const BUILD_SEEN_JQ = `(${HAVE_JQ}) as $have
+| {builder: (.builder // null), ours: (.build // []), missing: [ (.build // [])[] | select(. as $o | any($have[]; . == $o) | not) ]}`;
+
+/**
+ * Shell run by the app converge after its reads, before any write: resolves
+ * the builder (`DECL_BUILDER`, the stack's; `unknown` asks `builder:report`),
+ * reads the build-phase options when there is something to want or to undo,
+ * and sets `BPLAN` (JSON: `{builder, add, remove, ledger}`). Needs `APP`,
+ * `ERR`, `LED`, `WBUILD_H`/`WBUILD_P` (JSON lists of the options a herokuish
+ * or pack build gets: herokuish also for a builder Dokku will only detect at
+ * the first build, its fallback) and `dsc_fail` (app-converge.ts).
+ */
+export function buildReadSh(): string {
+    return `BUILDER=$DECL_BUILDER
+if [ "$BUILDER" = unknown ] && [ "$WBUILD_H$WBUILD_P" != '[][]' ]; then
+  rc=0; sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
+  [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
+  rc=0; det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
+  [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
+  rm -f -- "$ERR"
+  sel=$(printf '%s' "$sel" | tr -d ' \\n'); det=$(printf '%s' "$det" | tr -d ' \\n')
+  BUILDER=\${sel:-\${det:-undetermined}}
+fi
+case "$BUILDER" in
+  herokuish | undetermined) WBUILD=$WBUILD_H ;;
+  pack) WBUILD=$WBUILD_P ;;
+  *) WBUILD='[]' ;;
+esac
+CURB=''
+if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length')" != 0 ]; then
+  rc=0; CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
+  [ "$rc" = 0 ] || dsc_fail "$rc" "reading its build options (dokku docker-options:report)" "$NOTHING_YET" <"$ERR"
+  rm -f -- "$ERR"
+fi
+BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" ${shQuote(BUILD_PLAN_JQ)})
+`;
+}
+
+/**
+ * Shell that writes the build-phase difference: records what it will add in
+ * the ledger first (`.build`), adds and removes, then records exactly what it
+ * owns. With `afterChange: rebuild` a change makes the pending rebuild (the
+ * options only act on the next build; a restart does not rebuild). Needs
+ * `BPLAN`, `LED`, `LEDGER`, `AFTER` and `dsc_dokku`.
+ */
+export function buildApplySh(): string {
+    return `bled() { # $1: jq filter over the ledger, with $b = BPLAN
+  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
+  mv -f -- "$LEDGER.tmp" "$LEDGER"
+  LED=$(cat -- "$LEDGER")
+}
+bplan() { printf '%s' "$BPLAN" | jq -r "$1"; }
+if [ "$(bplan '(.add | length) + (.remove | length)')" != 0 ]; then
+  bled '. + {build: (((.build // []) + $b.ledger) | unique)}'
+  if [ "$AFTER" = rebuild ]; then bled '. + {pendingRestart: true}'; fi
+  bplan '.add[]' | while IFS= read -r o; do
+    [ -n "$o" ] || continue
+    dsc_dokku "adding the build option $o (dokku docker-options:add)" "$PARTLY" docker-options:add "$APP" build "$o"
+  done
+  bplan '.remove[]' | while IFS= read -r o; do
+    [ -n "$o" ] || continue
+    dsc_dokku "removing the build option $o (dokku docker-options:remove)" "$PARTLY" docker-options:remove "$APP" build "$o"
+  done
+fi
+bled '. + {build: $b.ledger, builder: $b.builder}'
+`;
+}
+
+/** Build options per buildpack builder (see {@link wantedBuildOptions}). */
+export interface BuildOptions {
+    herokuish: string[];
+    pack: string[];
+}
+
+/**
+ * The build options an app gets for each buildpack builder: one per mount
+ * the build user can write (read-only mounts always; `canWrite` says, from
+ * the cache's owner and mode, see {@link buildCanWrite}). A cache the build
+ * cannot write gets no build mount: a build tool told to use an unwritable
+ * cache can fail the build (npm: EACCES).
+ */
+export function wantedBuildOptions(
+    mounts: readonly MountSpec[],
+    canWrite: (builder: "herokuish" | "pack", cache: string) => boolean,
+): BuildOptions {
+    const pick = (b: "herokuish" | "pack") =>
+        mounts
+            .filter((m) => (m.readOnly && !underRoot(m.containerPath)) || canWrite(b, m.cache))
+            .map(buildOption);
+    return { herokuish: pick("herokuish"), pack: pick("pack") };
+}
