@@ -47,8 +47,8 @@ const connectionOf = (r: Recorded) => {
     const c = r.inputs.connection as { value?: { host: string }; host?: string };
     return (c.value ?? c) as { host: string };
 };
-/** A mount in the script's desired state. */
-const mount = (h: string, c: string) => `{"h":"${h}","c":"${c}","ro":false}`;
+/** A mount in the script's desired state (on 0.38 an entry name "e" follows). */
+const mount = (h: string, c: string) => `{"h":"${h}","c":"${c}","ro":false`;
 
 describe("the hosts form (mocks)", () => {
     before(async () => {
