@@ -9,6 +9,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { storageEntryName } from "../../host/storage-entries";
+import { SshHost } from "../../testkit/ssh-host";
 import {
     World,
     cachePath,
@@ -23,6 +24,14 @@ import {
 
 const PIP = "/root/.cache/pip";
 const NPM = "/root/.cache/npm";
+
+/** The stack of this test: api uses pip and npm, web pip; `more` apps after them. */
+const stackOf = (h: SshHost, ...more: { name: string; caches: string[] }[]) =>
+    hostConfig(h, {
+        caches: { pip: true, npm: true },
+        apps: [{ name: "api", caches: ["pip", "npm"] }, { name: "web", caches: ["pip"] }, ...more],
+        buildCache: false,
+    });
 
 describe("e2e named storage entries on Dokku 0.38 (real engine): migrate, no-op, destroy", function () {
     this.timeout(600000);
@@ -79,16 +88,7 @@ describe("e2e named storage entries on Dokku 0.38 (real engine): migrate, no-op,
             );
         }
         fs.writeFileSync(path.join(cachePath(h, "pip"), "wheel.whl"), "pip data\n");
-        w.stack.setConfig(
-            hostConfig(h, {
-                caches: { pip: true, npm: true },
-                apps: [
-                    { name: "api", caches: ["pip", "npm"] },
-                    { name: "web", caches: ["pip"] },
-                ],
-                buildCache: false,
-            }),
-        );
+        w.stack.setConfig(stackOf(h));
     });
     after(async () => endWorld(w));
 
@@ -123,33 +123,14 @@ describe("e2e named storage entries on Dokku 0.38 (real engine): migrate, no-op,
         const h = w.host;
         h.createApp("kube", true);
         h.dokku("scheduler:set", "kube", "selected", "k3s");
-        w.stack.setConfig(
-            hostConfig(h, {
-                caches: { pip: true, npm: true },
-                apps: [
-                    { name: "api", caches: ["pip", "npm"] },
-                    { name: "web", caches: ["pip"] },
-                    { name: "kube", caches: ["pip"] },
-                ],
-                buildCache: false,
-            }),
-        );
+        w.stack.setConfig(stackOf(h, { name: "kube", caches: ["pip"] }));
         h.clearLog();
         const up = await w.stack.up();
         expect(up.code).not.to.equal(0);
         expect(up.stdout + up.stderr).to.contain("app kube runs on the k3s scheduler");
         expect(mountsOf(h, "kube")).to.deep.equal([]);
         expect(h.writes().filter((i) => i.args.includes("kube"))).to.deep.equal([]);
-        w.stack.setConfig(
-            hostConfig(h, {
-                caches: { pip: true, npm: true },
-                apps: [
-                    { name: "api", caches: ["pip", "npm"] },
-                    { name: "web", caches: ["pip"] },
-                ],
-                buildCache: false,
-            }),
-        );
+        w.stack.setConfig(stackOf(h));
         ok(await w.stack.up());
     });
 
