@@ -328,7 +328,13 @@ const slug = (h: string) =>
 describe("README and docs/: commands, files and links", () => {
     it("every `npm run X` and `npm test` they mention is a script in package.json", () => {
         const named = [...new Set(Object.values(pages).flatMap(npmScripts))];
-        expect(named).to.include.members(["test", "test:all", "preview:example", "pulumi", "verify"]);
+        expect(named).to.include.members([
+            "test",
+            "test:all",
+            "preview:example",
+            "pulumi",
+            "verify",
+        ]);
         expect(named.filter((n) => !(n in pkg.scripts))).to.deep.equal([]);
     });
 
@@ -492,7 +498,9 @@ describe("docs/benchmarks.md and docs/fleet.md: the benchmark numbers are bench/
     it("each table row and target line it quotes is a line of bench/results.md", () => {
         const quoted = bench
             .split("\n")
-            .filter((l) => /^(\| \d+ \| |\| N \| |Benchmark on |- (met|MISSED): |Targets \()/.test(l));
+            .filter((l) =>
+                /^(\| \d+ \| |\| N \| |Benchmark on |- (met|MISSED): |Targets \()/.test(l),
+            );
         expect(quoted.length).to.be.greaterThan(4);
         expect(quoted.filter((l) => !resultLines.has(l))).to.deep.equal([]);
     });

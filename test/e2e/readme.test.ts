@@ -88,6 +88,13 @@ describe("README: the operator's steps work as written", function () {
         npm_config_update_notifier: "false",
     });
 
+    /** The apps the dokku double restarted (or rebuilt) since its log was cleared, sorted. */
+    const restartedApps = () =>
+        host
+            .restarts()
+            .map((i) => i.args[i.args.length - 1])
+            .sort();
+
     /** Runs `lines` with bash in the project copy; each line is followed by a step mark. */
     function run(lines: string[], tag: string) {
         const marks = lines.map((l, i) => `${l}\necho "@@${tag} ${i} rc=$?" >&2`);
@@ -164,11 +171,7 @@ describe("README: the operator's steps work as written", function () {
         expect(df, "docker system df before and after").to.deep.equal(["35GB", "5GB"]);
         expect(a.stdout).to.match(/^Filesystem\s+Size\s+Used/m); // df -h ran on the host
         expect(host.buildCache().map((i) => i.id)).to.deep.equal(["fresh"]);
-        const restartedByUp = host
-            .restarts()
-            .map((i) => i.args[i.args.length - 1])
-            .sort();
-        expect(restartedByUp, "up restarts the deployed apps only").to.deep.equal([
+        expect(restartedApps(), "up restarts the deployed apps only").to.deep.equal([
             "api",
             "scraper",
         ]);
@@ -191,11 +194,7 @@ describe("README: the operator's steps work as written", function () {
             fs.existsSync(path.join(host.hostPaths().cronDir, "dokku-shared-cache-prune")),
             "the prune job is gone",
         ).to.equal(false);
-        const restartedByDestroy = host
-            .restarts()
-            .map((i) => i.args[i.args.length - 1])
-            .sort();
-        expect(restartedByDestroy, "destroy restarts each deployed app once").to.deep.equal([
+        expect(restartedApps(), "destroy restarts each deployed app once").to.deep.equal([
             "api",
             "scraper",
         ]);
