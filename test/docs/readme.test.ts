@@ -389,7 +389,7 @@ describe("README and docs/: commands, files and links", () => {
         expect(readme).to.include("](docs/README.md)");
     });
 
-    it("the README's only command blocks are its numbered steps 1..N, which test/e2e/readme.test.ts runs", () => {
+    it("the README's only command blocks are its numbered steps 1..N, which the readme tests run", () => {
         const steps = readmeSteps(readme);
         expect(steps.map((s) => s.n)).to.deep.equal(steps.map((_, i) => i + 1));
         expect(steps.length).to.be.greaterThan(5);
@@ -397,7 +397,10 @@ describe("README and docs/: commands, files and links", () => {
             m[1].split("\n").filter((l) => l.trim() !== ""),
         );
         expect(blocks).to.deep.equal(steps.map((s) => s.lines));
-        expect(readme).to.include("`test/e2e/readme.test.ts`");
+        for (const t of ["test/e2e/readme.test.ts", "test/dokku/readme.test.ts"]) {
+            expect(readme).to.include(`\`${t}\``);
+            expect(read(t)).to.include("ReadmeWalk");
+        }
     });
 
     it("how-it-works.md's table of what runs on the host names every file of host/, and no other", () => {
