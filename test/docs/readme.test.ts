@@ -414,6 +414,21 @@ describe("README and docs/: commands, files and links", () => {
         expect(untested, "sections with a command block no test reads").to.deep.equal([]);
     });
 
+    it("every page of docs/ opens with its commands, then an example of their output", () => {
+        const bad = Object.entries(pages)
+            .filter(([p]) => p.startsWith("docs/"))
+            .filter(([, text]) => {
+                const head = text.split("\n## ")[0]; // up to the first section
+                const rest = /^# .+\n\n```sh\n[\s\S]*?\n```\n([\s\S]*)$/.exec(head)?.[1];
+                return rest === undefined || !/^```/m.test(rest);
+            })
+            .map(([p]) => p);
+        expect(
+            bad,
+            "pages without commands, then output, before their first section",
+        ).to.deep.equal([]);
+    });
+
     it("how-it-works.md's table of what runs on the host names every file of host/, and no other", () => {
         const text = doc("how-it-works.md");
         const table = /- \*\*What runs on your host\*\*[\s\S]*?\n\n((?: +\|.*\n)+)/.exec(text)?.[1];
