@@ -41,14 +41,17 @@ export function sudoersLine(user: string): string {
 
 /**
  * What sudo prints (on stderr, exit 1) when `sudo -n` will not run the
- * command, as seen with sudo 1.9.13p3: "sudo: a password is required" (no
- * NOPASSWD line for it, also for a user not in sudoers at all: -n fails
- * before sudoers is consulted), "… is not in the sudoers file", "… is not
- * allowed to execute …", "sorry, you must have a tty …" (requiretty); and
- * the shell's "sudo: not found" when sudo is not installed.
+ * command. Seen here with sudo 1.9.13p3 (test/io/sudo.ssh.test.ts): "sudo: a
+ * password is required", both for a user whose sudoers lines do not allow the
+ * command without a password and for a user with no sudoers line at all (-n
+ * fails before "not in the sudoers file" could be said). Also matched, as
+ * sudo words them: "sudo: USER is not in the sudoers file…", "Sorry, user
+ * USER is not allowed to execute …" (no "sudo:" prefix), "sudo: sorry, you
+ * must have a tty to run sudo" (requiretty); and the shell's "sudo: not
+ * found" when sudo is not installed.
  */
 const SUDO_REFUSED =
-    /^(sudo: (a password is required|.*is not in the sudoers file|.*not allowed to (execute|run sudo)|sorry, you must have a tty)|.*sudo: (command )?not found)/m;
+    /^(sudo: (a password is required|.*is not in the sudoers file|sorry, you must have a tty)|Sorry, user .* is not allowed to execute|.*sudo: (command )?not found).*$/m;
 
 /**
  * The explanation to add when `stderr` (of a command run with

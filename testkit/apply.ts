@@ -52,7 +52,12 @@ export async function sendAll(
         const cmd = c.inputs[which] as string | undefined;
         if (!cmd) continue;
         // The recorded text already carries `sudo -n` when the stack sets connection.sudo.
-        const r = await runSsh({ ...conn, sudo: false }, key, (c.inputs.stdin as string | undefined) ?? "", cmd);
+        const r = await runSsh(
+            { ...conn, sudo: false },
+            key,
+            (c.inputs.stdin as string | undefined) ?? "",
+            cmd,
+        );
         runs.push({ name: c.name, ...r });
     }
     return runs;
