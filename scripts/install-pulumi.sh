@@ -7,7 +7,7 @@
 #
 #   scripts/install-pulumi.sh            # find or build, print the bin dir (quiet when warm)
 #
-# Two ways (docs/install-pulumi.md); every failure prints both with their exact commands:
+# Two ways; every failure prints both with their exact commands:
 #  1. Pulumi installed the usual way (https://www.pulumi.com/docs/install/): a `pulumi` on PATH,
 #     v3.248.0 or newer, with its language host beside it or on PATH, is used as it is; the command
 #     provider is installed into PULUMI_HOME with `pulumi plugin install resource command 1.2.1`
@@ -44,7 +44,7 @@ SOURCES="${PULUMI_PLUGIN_SOURCES:-$here/../shared/third_party}"
 log() { printf '[install-pulumi] %s\n' "$*" >&2; }
 two_ways() {
   cat >&2 <<WAYS
-[install-pulumi] Take one of the two ways (docs/install-pulumi.md):
+[install-pulumi] Take one of the two ways:
   1. Pulumi installed the usual way (needs Pulumi's download site: get.pulumi.com, github.com):
        curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_VERSION#v}
        export PATH="\$HOME/.pulumi/bin:\$PATH"

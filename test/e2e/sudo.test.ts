@@ -86,4 +86,23 @@ describe("e2e: connection.sudo, as an ordinary user with the sudoers line", func
         expect(mountsOf(w.host, "web")).to.deep.equal([]);
         expect(w.host.config("api")).not.to.have.property("PIP_CACHE_DIR");
     });
+
+    it("a stack converged as root, switched to the sudo user: the up rewrites no app and restarts none", async () => {
+        const asRoot = config(deploy);
+        asRoot.connection = w.host.connection();
+        w.stack.setConfig(asRoot);
+        ok(await w.stack.up());
+        expect(mountsOf(w.host, "api")).to.have.length(2);
+
+        w.stack.setConfig(config(deploy));
+        w.host.clearLog();
+        ok(await w.stack.up());
+        expect(writeSummary(w.host), "nothing written to Dokku").to.deep.equal([]);
+        expect(w.host.restarts()).to.deep.equal([]);
+        expect(mountsOf(w.host, "api")).to.have.length(2);
+        ok(await w.stack.up("--expect-no-changes"));
+
+        ok(await w.stack.destroy());
+        expect(mountsOf(w.host, "api")).to.deep.equal([]);
+    });
 });
