@@ -82,10 +82,11 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
     function install(name: string, withLanguageHost = true): string {
         const bin = path.join(tmp, name, "bin");
         fs.mkdirSync(bin, { recursive: true });
-        linkOrCopy(path.join(built, "pulumi"), path.join(bin, "pulumi"));
+        // The files themselves (an installed pulumi may be a symlink into its own folder).
+        linkOrCopy(fs.realpathSync(path.join(built, "pulumi")), path.join(bin, "pulumi"));
         if (withLanguageHost) {
             const lh = "pulumi-language-nodejs";
-            linkOrCopy(path.join(built, lh), path.join(bin, lh));
+            linkOrCopy(fs.realpathSync(path.join(built, lh)), path.join(bin, lh));
         }
         return bin;
     }
@@ -108,12 +109,25 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-install-"));
-        // The engine this project builds (test:cli runs install-pulumi.sh first; warm: < 1 s).
-        built = execFileSync("bash", [SCRIPT], {
+        // The engine this project builds (test:cli runs install-pulumi.sh first; warm: < 1 s), or,
+        // where it cannot be built, the Pulumi installed on this machine and its registered provider.
+        const forced = spawnSync("bash", [SCRIPT], {
             encoding: "utf8",
             env: { ...process.env, DSC_FORCE_BUILD: "1" },
-        }).trim();
-        provider = path.join(path.dirname(built), "provider", "pulumi-resource-command");
+        });
+        if (forced.status === 0) {
+            built = forced.stdout.trim();
+            provider = path.join(path.dirname(built), "provider", "pulumi-resource-command");
+        } else {
+            built = execFileSync("bash", [SCRIPT], { encoding: "utf8" }).trim();
+            const home = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+            provider = path.join(
+                home,
+                "plugins",
+                "resource-command-v1.2.1",
+                "pulumi-resource-command",
+            );
+        }
         const site = path.join(tmp, "site");
         fs.mkdirSync(site);
         fs.copyFileSync(provider, path.join(tmp, "pulumi-resource-command"));
