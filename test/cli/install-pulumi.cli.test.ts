@@ -256,6 +256,18 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
         expect(r.stderr).to.contain("is Pulumi v3.200.0; this project needs v3.248.0 or newer");
     });
 
+    it("one floor: the SDK's release, the script's PULUMI_FLOOR and Pulumi.yaml's requiredPulumiVersion", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+            dependencies: Record<string, string>;
+        };
+        const sdk = pkg.dependencies["@pulumi/pulumi"];
+        expect(sdk).to.match(/^\d+\.\d+\.\d+$/);
+        expect(fs.readFileSync(SCRIPT, "utf8")).to.contain(`\nPULUMI_FLOOR=${sdk}\n`);
+        expect(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")).to.contain(
+            `\nrequiredPulumiVersion: ">=${sdk}"\n`,
+        );
+    });
+
     it("npm run preview:example works with such a pulumi and no go", async () => {
         const bin = install("preview");
         const home = path.join(tmp, "home-8");
@@ -277,5 +289,19 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
         expect(r.stdout).to.contain("Previewing update (example)");
         expect(r.stdout).to.match(/\d+ to create/);
         expect(fs.existsSync(env.PULUMI_TOOLS_DIR!), "nothing built").to.equal(false);
+
+        // The CLI itself enforces Pulumi.yaml's floor: raised above this CLI, the preview refuses.
+        const yaml = path.join(project, "Pulumi.yaml");
+        fs.writeFileSync(
+            yaml,
+            fs
+                .readFileSync(yaml, "utf8")
+                .replace(/requiredPulumiVersion: .*/, 'requiredPulumiVersion: ">=9.0.0"'),
+        );
+        const refused = await run("npm", ["run", "-s", "preview:example"], env, project);
+        expect(refused.code).not.to.equal(0);
+        expect(refused.stdout + refused.stderr).to.contain(
+            'Pulumi CLI version 3.259.0 does not satisfy the version range ">=9.0.0"',
+        );
     });
 });
