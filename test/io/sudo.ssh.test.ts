@@ -66,7 +66,7 @@ describe("connection.sudo: an ordinary SSH user runs the scripts through sudo -n
         expect(args.code).to.equal(7);
     });
 
-    it("up, a no-op second up and destroy, every command text through sudo -n", async () => {
+    it("up, a no-op second up, verify, plan --probe, purge and destroy, all through sudo -n", async () => {
         const raw = rawFor(ok);
         const p = await plan(raw, h.clientKey);
         expect(p.commands.length).to.be.greaterThan(3);
@@ -93,6 +93,10 @@ describe("connection.sudo: an ordinary SSH user runs the scripts through sudo -n
         expect(verify.code, verify.stderr + verify.stdout).to.equal(0);
         expect(verify.stdout).to.contain(`${ok.name}@127.0.0.1`);
 
+        const planned = cli(raw, "cli/plan.ts", ["--probe"]);
+        expect(planned.code, planned.stderr).to.equal(0);
+        expect(planned.stdout).to.contain("host read (--probe)");
+
         const purge = cli(raw, "cli/purge-app-cache.ts", ["--app", "py", "--yes"]);
         expect(purge.code, purge.stderr).to.equal(0);
         // The script ran (as root): it asked Dokku whether the app exists.
@@ -107,7 +111,7 @@ describe("connection.sudo: an ordinary SSH user runs the scripts through sudo -n
         expect(h.mounts("py")).not.to.include(`${h.sharedRoot}/pip:/root/.cache/pip`);
     });
 
-    it("a user without the sudoers line: probe, plan, verify and purge each name the line", async () => {
+    it("a user without the sudoers line: probe, program, plan --probe, verify and purge each name the line", async () => {
         const raw = rawFor(no);
         const line = sudoersLine(no.name);
         h.clearLog();
@@ -120,6 +124,9 @@ describe("connection.sudo: an ordinary SSH user runs the scripts through sudo -n
         let planned: Error | undefined;
         await plan(raw, h.clientKey).catch((e: Error) => (planned = e));
         expect(String(planned)).to.contain(line);
+        const probed = cli(raw, "cli/plan.ts", ["--probe"]);
+        expect(probed.code).not.to.equal(0);
+        expect(probed.stderr + probed.stdout).to.contain(line);
         const verify = cli(raw, "cli/verify.ts");
         expect(verify.code).to.equal(2);
         expect(verify.stderr + verify.stdout).to.contain(line);
