@@ -70,22 +70,22 @@ provider_registered() { # pulumi binary
 use_installed() { # pulumi binary
   local pulumi=$1 version real
   version=$(PULUMI_SKIP_UPDATE_CHECK=true "$pulumi" version 2>/dev/null) ||
-    die "$pulumi is on PATH but \`$pulumi version\` fails"
+    die "$pulumi is on PATH but \`$pulumi version\` fails. Reinstall Pulumi (way 1), or take way 2."
   if [ "$(printf '%s\n%s\n' "$PULUMI_FLOOR" "${version#v}" | sort -V | head -n1)" != "$PULUMI_FLOOR" ]; then
-    die "$pulumi is Pulumi $version; this project needs v$PULUMI_FLOOR or newer (its SDK is @pulumi/pulumi $PULUMI_FLOOR; tested with $PULUMI_VERSION)"
+    die "$pulumi is Pulumi $version; this project needs v$PULUMI_FLOOR or newer (its SDK is @pulumi/pulumi $PULUMI_FLOOR; tested with $PULUMI_VERSION). Update Pulumi (way 1), or take way 2."
   fi
   # The CLI looks for its language host on PATH, then beside its own (symlink-resolved) executable
   # (pulumi v3.259.0 sdk/go/common/workspace/plugins.go, getPluginInfoAndPath).
   real=$(readlink -f "$pulumi")
   if [ ! -x "$(dirname "$real")/pulumi-language-nodejs" ] && ! command -v pulumi-language-nodejs >/dev/null 2>&1; then
-    die "$pulumi ($version) has no Node.js language host: pulumi-language-nodejs is neither beside it ($(dirname "$real")) nor on PATH"
+    die "$pulumi ($version) has no Node.js language host: pulumi-language-nodejs is neither beside it ($(dirname "$real")) nor on PATH. Reinstall Pulumi with its installer, which puts it beside pulumi (way 1), or take way 2."
   fi
   if ! provider_registered "$pulumi"; then
     log "installing the command provider: pulumi plugin install resource command $COMMAND_VERSION"
     PULUMI_SKIP_UPDATE_CHECK=true "$pulumi" plugin install resource command "$COMMAND_VERSION" >&2 ||
-      die "\`pulumi plugin install resource command $COMMAND_VERSION\` failed (its output is above)"
+      die "\`pulumi plugin install resource command $COMMAND_VERSION\` failed (its output is above). If this machine cannot reach Pulumi's download site, take way 2 (DSC_FORCE_BUILD=1 sets the pulumi on PATH aside)."
     provider_registered "$pulumi" ||
-      die "\`pulumi plugin install resource command $COMMAND_VERSION\` ran, but \`pulumi plugin ls\` does not list it"
+      die "\`pulumi plugin install resource command $COMMAND_VERSION\` ran, but \`pulumi plugin ls\` does not list it. Check PULUMI_HOME, or take way 2."
   fi
   dirname "$pulumi"
   exit 0
@@ -104,10 +104,10 @@ missing_source() { # out-dir binary subdir: prints the subdir when the binary mu
 [ -x "$BIN/pulumi-resource-command" ] && mkdir -p "$PROVIDER_DIR" &&
   mv "$BIN/pulumi-resource-command" "$PROVIDER_DIR/pulumi-resource-command" # the old place
 need=$(missing_source "$BIN" pulumi-language-nodejs pulumi-language-nodejs)$(missing_source "$PROVIDER_DIR" pulumi-resource-command pulumi-command/provider)
-[ -z "$need" ] || die "$why, and the sources to build it from are not there: ${need% } (PULUMI_PLUGIN_SOURCES=$SOURCES)"
+[ -z "$need" ] || die "$why, and the sources to build it from are not there: ${need% } (PULUMI_PLUGIN_SOURCES=$SOURCES). Install Pulumi (way 1), or point PULUMI_PLUGIN_SOURCES at them (way 2)."
 cli_built() { [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; }
 if ! cli_built || [ ! -x "$BIN/pulumi-language-nodejs" ] || [ ! -x "$PROVIDER_DIR/pulumi-resource-command" ]; then
-  command -v go >/dev/null 2>&1 || die "$why, and there is no go to build it with"
+  command -v go >/dev/null 2>&1 || die "$why, and there is no go to build it with. Install Pulumi (way 1), or install Go 1.25 or newer (way 2)."
 fi
 
 mkdir -p "$BIN"

@@ -218,7 +218,9 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
         const env = laptop(empty, path.join(tmp, "home-4"), { PULUMI_PLUGIN_SOURCES: sources });
         const r = await run("bash", [SCRIPT], env);
         expectBothWays(r, "no go");
-        expect(r.stderr).to.contain("no pulumi on PATH, and there is no go to build it with");
+        expect(r.stderr).to.contain(
+            "no pulumi on PATH, and there is no go to build it with. Install Pulumi (way 1), or install Go 1.25 or newer (way 2).",
+        );
     });
 
     it("a pulumi without its language host: names both ways, builds nothing", async () => {
@@ -227,6 +229,9 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
         const r = await run("bash", [SCRIPT], env);
         expectBothWays(r, "no language host");
         expect(r.stderr).to.contain("has no Node.js language host");
+        expect(r.stderr).to.contain(
+            "Reinstall Pulumi with its installer, which puts it beside pulumi (way 1), or take way 2.",
+        );
         expect(fs.existsSync(env.PULUMI_TOOLS_DIR!)).to.equal(false);
     });
 
@@ -243,6 +248,9 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
             "`pulumi plugin install resource command 1.2.1` failed (its output is above)",
         );
         expect(r.stderr).to.contain("connection refused");
+        expect(r.stderr).to.contain(
+            "If this machine cannot reach Pulumi's download site, take way 2 (DSC_FORCE_BUILD=1 sets the pulumi on PATH aside).",
+        );
         expect(fs.existsSync(env.PULUMI_TOOLS_DIR!)).to.equal(false);
     });
 
@@ -254,6 +262,7 @@ describe("install-pulumi.sh with Pulumi installed the usual way (fresh PULUMI_HO
         const r = await run("bash", [SCRIPT], laptop(bin, path.join(tmp, "home-7")));
         expectBothWays(r, "old pulumi");
         expect(r.stderr).to.contain("is Pulumi v3.200.0; this project needs v3.248.0 or newer");
+        expect(r.stderr).to.contain("Update Pulumi (way 1), or take way 2.");
     });
 
     it("one floor: the SDK's release, the script's PULUMI_FLOOR and Pulumi.yaml's requiredPulumiVersion", () => {
