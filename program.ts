@@ -51,8 +51,14 @@ function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
 
+/**
+ * Whether the plan reads the host first: for `discover`, drift detection,
+ * and `connection.sudo` (a sudo that will not run the scripts then fails the
+ * preview, before any change, with the sudoers line the user needs; the
+ * command provider's own error would only quote sudo).
+ */
 function probing(settings: Settings): boolean {
-    return settings.discover.enabled || settings.detectDrift;
+    return settings.discover.enabled || settings.detectDrift || settings.connection.sudo === true;
 }
 
 /**
@@ -207,6 +213,7 @@ export function declareHost(
             desired: plan.desired,
             repair: plan.repair,
             connectionId: connectionId(c, key),
+            ...(c.sudo ? { sudo: true } : {}),
             connectionSpec: c,
             knownHostsFile: plan.knownHostsFile,
         },

@@ -20,6 +20,7 @@ import { BuildCacheSpec, HostPathsSpec } from "../config/types";
 import { CachePruneTarget, parseCachePruneResults } from "../host/cache-prune";
 import { parseResults } from "../host/result";
 import { RUN_CONVERGE, stdinScript } from "../host/stdin-script";
+import { asRoot } from "../host/sudo";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token. */
@@ -75,7 +76,7 @@ export class BuildCache extends pulumi.ComponentResource {
                 `${name}-prune-now`,
                 {
                     connection: args.connection,
-                    create: RUN_CONVERGE,
+                    create: asRoot(RUN_CONVERGE, args.sudo),
                     stdin: stdinScript({ converge: pruneNowScript(o) }),
                     triggers: [args.spec.pruneNow],
                     addPreviousOutputInEnv: false,
@@ -94,7 +95,7 @@ export class BuildCache extends pulumi.ComponentResource {
                 `${name}-caches-prune-now`,
                 {
                     connection: args.connection,
-                    create: RUN_CONVERGE,
+                    create: asRoot(RUN_CONVERGE, args.sudo),
                     stdin: stdinScript({ converge: cachesPruneNowScript(o) }),
                     triggers: [args.spec.cachesPruneNow],
                     addPreviousOutputInEnv: false,

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConnectionSpec } from "../config/types";
 import { generational } from "../host/generation";
 import { RUN_CONVERGE, RUN_REMOVE, stdinScript } from "../host/stdin-script";
+import { asRoot } from "../host/sudo";
 
 export type RemoteConnection = command.types.input.remote.ConnectionArgs;
 
@@ -40,11 +41,14 @@ export interface HostCommandArgs {
     stateDir: string;
     /** Identity of the SSH connection (`connectionId(spec, key)`), for generations. */
     connectionId: string;
+    /** `connection.sudo`: every command text runs through `sudo -n` (host/sudo.ts); default false. */
+    sudo?: boolean;
 }
 
 /** Just the {@link HostCommandArgs} of a component's args (to pass them on). */
 export function hostArgs(a: HostCommandArgs): HostCommandArgs {
-    return { connection: a.connection, stateDir: a.stateDir, connectionId: a.connectionId };
+    const { connection, stateDir, connectionId, sudo } = a;
+    return { connection, stateDir, connectionId, ...(sudo ? { sudo } : {}) };
 }
 
 export interface ConvergeCommandArgs extends HostCommandArgs {
@@ -68,7 +72,10 @@ export function convergeCommand(
     opts: pulumi.CustomResourceOptions,
 ): command.remote.Command {
     const g = generational(args.id, args.stateDir, args.connectionId, args.converge, args.remove);
-    const run = args.convergeArg ? `${RUN_CONVERGE} ${args.convergeArg}` : RUN_CONVERGE;
+    const run = asRoot(
+        args.convergeArg ? `${RUN_CONVERGE} ${args.convergeArg}` : RUN_CONVERGE,
+        args.sudo,
+    );
     return new command.remote.Command(
         name,
         {
@@ -77,7 +84,7 @@ export function convergeCommand(
             // scripts go on stdin (see stdin-script.ts).
             create: run,
             update: run,
-            delete: RUN_REMOVE,
+            delete: asRoot(RUN_REMOVE, args.sudo),
             stdin: stdinScript({ converge: g.script, remove: g.delete }),
             addPreviousOutputInEnv: false,
         },

@@ -30,7 +30,8 @@ export function connectionUserProblem(user: string): string | undefined {
     return (
         "must not be \"dokku\": Dokku's SSH user runs every login through sshcommand's forced command, " +
         'so this program\'s "sh -s converge" would run as "dokku sh -s converge" and fail. ' +
-        "Use root (the default) or another account with root's rights (uid 0): the scripts run dokku, " +
+        "Use root (the default), another account with root's rights (uid 0), or a user that may run " +
+        "/bin/sh through sudo with connection.sudo: true (docs/sudo.md): the scripts run dokku, " +
         'chown the cache directories and write /etc/docker/daemon.json and systemd/cron files; got "dokku"'
     );
 }

@@ -278,6 +278,7 @@ export const connectionSchema = settingsObject(
             .string({ error: "must be a Unix user name ([a-z_][a-z0-9_-]*, at most 32)" })
             .regex(USER_RE)
             .default(DEFAULT_CONNECTION.user),
+        sudo: bool.optional(),
         hostKey: checked((k) =>
             parseHostKeyLine(k)
                 ? undefined
@@ -323,8 +324,9 @@ export const connectionSchema = settingsObject(
         },
         { when: (p) => isPlainObject(p.value) },
     )
-    .transform(({ host, port, user, dialErrorLimit, perDialTimeout, hostKey }) => ({
+    .transform(({ host, port, user, sudo, dialErrorLimit, perDialTimeout, hostKey }) => ({
         ...{ host, port, user, dialErrorLimit, perDialTimeout },
+        ...(sudo ? { sudo } : {}),
         ...(hostKey !== undefined ? { hostKey: parseHostKeyLine(hostKey)!.line } : {}),
     }));
 

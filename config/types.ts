@@ -69,6 +69,13 @@ export interface ConnectionSpec {
     /** SSH user; default `root` (so `dokku`, `chown` and daemon.json work). */
     user: string;
     /**
+     * Run every script through `sudo -n` (`sudo -n sh -s converge`), for a
+     * user other than root; default false. The host's sudoers must let the
+     * user run `/bin/sh -s …` as root without a password (docs/sudo.md).
+     * Validated settings carry it only when true.
+     */
+    sudo?: boolean;
+    /**
      * Pinned host public key line (`ssh-ed25519 AAAA…`). Required unless the
      * stack sets `insecureSkipHostKeyPinning: true` (then undefined).
      */

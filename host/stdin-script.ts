@@ -22,6 +22,9 @@ export const RUN_CONVERGE = "sh -s converge";
 /** delete text: run the remove part of the stdin script. */
 export const RUN_REMOVE = "sh -s remove";
 
+/** The read-only probe's, `npm run verify`'s and `npm run purge-app-cache`'s text (io/ssh.ts). */
+export const RUN_SCRIPT = "sh -s";
+
 /** The stdin text for {@link RUN_CONVERGE} / {@link RUN_REMOVE}. */
 export function stdinScript(parts: { converge: string; remove?: string }): string {
     const branch = (name: string, script: string) =>

@@ -10,6 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { ConnectionSpec } from "../config/types";
 import { Observed, parseProbe, probeScript } from "../host/probe";
+import { RUN_SCRIPT } from "../host/stdin-script";
+import { asRoot, sudoRefusal } from "../host/sudo";
 
 /** Lines for an OpenSSH known_hosts file pinning `hostKey` for host:port. */
 export function knownHostsLine(host: string, port: number, hostKey: string): string {
@@ -46,13 +48,27 @@ export function removeOrphanKeyDirs(tmp = os.tmpdir()): string[] {
  * stdin of `remoteCommand`, default `sh -s`, as remote.Command runs its
  * short command texts with its `stdin`): pinned host key
  * (StrictHostKeyChecking=yes with a private known_hosts), the key from a 0600
- * temp file removed afterwards, bounded connection attempts.
+ * temp file removed afterwards, bounded connection attempts. With
+ * `connection.sudo` the text runs through `sudo -n` (host/sudo.ts), and when
+ * sudo refuses, stderr ends with the sudoers line the user needs.
  */
 export async function runSsh(
     conn: ConnectionSpec,
     privateKey: string,
     script: string,
-    remoteCommand = "sh -s",
+    remoteCommand = RUN_SCRIPT,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    const r = await runSshAs(conn, privateKey, script, asRoot(remoteCommand, conn.sudo));
+    const refused = conn.sudo && r.code !== 0 ? sudoRefusal(conn.user, r.stderr) : undefined;
+    return refused ? { ...r, stderr: `${r.stderr.trimEnd()}\n${refused}\n` } : r;
+}
+
+/** {@link runSsh} with `remoteCommand` exactly as given (no sudo). */
+async function runSshAs(
+    conn: ConnectionSpec,
+    privateKey: string,
+    script: string,
+    remoteCommand: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     removeOrphanKeyDirs();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${KEY_DIR_PREFIX}${process.pid}-`));

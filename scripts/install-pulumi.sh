@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
 # Finds or builds the Pulumi engine this project runs on, and prints the bin dir to put on PATH:
-#   - the `pulumi` CLI (from the Go modules github.com/pulumi/pulumi/pkg/v3 + sdk/v3),
+#   - the `pulumi` CLI,
 #   - the Node.js language host `pulumi-language-nodejs`,
-#   - the command provider `pulumi-resource-command` 1.2.1 (what @pulumi/command 1.2.1 asks for),
-# then registers the provider with the CLI so the engine never tries to download it.
+#   - the command provider `pulumi-resource-command` 1.2.1 (what @pulumi/command 1.2.1 asks for;
+#     .npmrc skips @pulumi/command's install script, so npm never installs it).
 #
 #   scripts/install-pulumi.sh            # find or build, print the bin dir (quiet when warm)
 #
-# A `pulumi` already on PATH that has a language host beside it and the command provider 1.2.1
-# installed (a normal machine with Pulumi's installer) is used as it is: nothing is built.
-# Otherwise everything is built once and cached under $PULUMI_TOOLS_DIR; later runs take < 1 s.
+# Two ways; every failure prints both with their exact commands:
+#  1. Pulumi installed the usual way (https://www.pulumi.com/docs/install/): a `pulumi` on PATH,
+#     v3.248.0 or newer, with its language host beside it or on PATH, is used as it is; the command
+#     provider is installed into PULUMI_HOME with `pulumi plugin install resource command 1.2.1`
+#     when it is missing (from Pulumi's download site). Nothing is built: on a machine that has
+#     Pulumi this is always the way taken.
+#  2. Built from source, for machines without Pulumi's download site (no `pulumi` on PATH, or
+#     DSC_FORCE_BUILD=1): the CLI from the Go modules, the language host and the provider from
+#     their sources (PULUMI_PLUGIN_SOURCES), cached under $PULUMI_TOOLS_DIR; later runs take < 1 s.
 #
 # Env:
 #   PULUMI_TOOLS_DIR        cache of binaries and build folders (default ~/.cache/dokku-shared-cache/tools)
 #   PULUMI_PLUGIN_SOURCES   source of the language host and the provider (default ../shared/third_party
 #                           beside the repo, when it exists); read-only is fine, it is copied first
 #   PULUMI_HOME             where the provider is registered (Pulumi's default ~/.pulumi)
-#   DSC_FORCE_BUILD=1       ignore a pulumi on PATH and use/build the cached one
+#   DSC_FORCE_BUILD=1       ignore a pulumi on PATH and use/build the cached one (way 2)
 set -euo pipefail
 
-# One version for the CLI and the language host: the language host's source is release v3.259.0,
-# and a CLI of the same release speaks exactly its protocol (see README "The engine").
+# The built engine: one release for the CLI and the language host (the language host's source is
+# release v3.259.0, and a CLI of the same release speaks exactly its protocol).
 PULUMI_VERSION=v3.259.0
+# The oldest installed CLI used (way 1): the release of the SDK the program runs on
+# (@pulumi/pulumi 3.248.0, package.json). Pulumi releases the CLI, its language hosts and the SDKs
+# together; a CLI older than the SDK brings a language host that never ran that SDK.
+PULUMI_FLOOR=3.248.0
 COMMAND_VERSION=1.2.1
 here=$(cd "$(dirname "$0")/.." && pwd)
 TOOLS="${PULUMI_TOOLS_DIR:-$HOME/.cache/dokku-shared-cache/tools}"
@@ -32,19 +42,72 @@ PROVIDER_DIR="$TOOLS/provider"
 SOURCES="${PULUMI_PLUGIN_SOURCES:-$here/../shared/third_party}"
 
 log() { printf '[install-pulumi] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+two_ways() {
+  cat >&2 <<WAYS
+[install-pulumi] Take one of the two ways:
+  1. Pulumi installed the usual way (needs Pulumi's download site: get.pulumi.com, github.com):
+       curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_VERSION#v}
+       export PATH="\$HOME/.pulumi/bin:\$PATH"
+       pulumi plugin install resource command $COMMAND_VERSION
+       bash scripts/install-pulumi.sh
+  2. Built from source (no download site needed; needs Go 1.25 or newer, the Go module proxy, and
+     a folder holding pulumi-language-nodejs/ (release $PULUMI_VERSION) and pulumi-command/ (v$COMMAND_VERSION)):
+       PULUMI_PLUGIN_SOURCES=/path/to/third_party DSC_FORCE_BUILD=1 bash scripts/install-pulumi.sh
+WAYS
+}
+die() {
+  log "ERROR: $*"
+  two_ways
+  exit 1
+}
 
 provider_registered() { # pulumi binary
   "$1" plugin ls --json 2>/dev/null | grep -Eq '"name": *"command"' &&
     "$1" plugin ls 2>/dev/null | awk '$1=="command" && $2=="resource" && $3=="'"$COMMAND_VERSION"'"' | grep -q .
 }
 
-# 1. A complete engine already on PATH (not ours): use it as it is.
-if [ "${DSC_FORCE_BUILD:-0}" != 1 ] && existing=$(command -v pulumi 2>/dev/null) &&
-  [ "$(dirname "$existing")" != "$BIN" ] && command -v pulumi-language-nodejs >/dev/null 2>&1 &&
-  provider_registered "$existing"; then
-  dirname "$existing"
+# Way 1: Pulumi installed the usual way. Prints its bin dir and exits, or dies; never builds.
+use_installed() { # pulumi binary
+  local pulumi=$1 version real
+  version=$(PULUMI_SKIP_UPDATE_CHECK=true "$pulumi" version 2>/dev/null) ||
+    die "$pulumi is on PATH but \`$pulumi version\` fails. Reinstall Pulumi (way 1), or take way 2."
+  if [ "$(printf '%s\n%s\n' "$PULUMI_FLOOR" "${version#v}" | sort -V | head -n1)" != "$PULUMI_FLOOR" ]; then
+    die "$pulumi is Pulumi $version; this project needs v$PULUMI_FLOOR or newer (its SDK is @pulumi/pulumi $PULUMI_FLOOR; tested with $PULUMI_VERSION). Update Pulumi (way 1), or take way 2."
+  fi
+  # The CLI looks for its language host on PATH, then beside its own (symlink-resolved) executable
+  # (pulumi v3.259.0 sdk/go/common/workspace/plugins.go, getPluginInfoAndPath).
+  real=$(readlink -f "$pulumi")
+  if [ ! -x "$(dirname "$real")/pulumi-language-nodejs" ] && ! command -v pulumi-language-nodejs >/dev/null 2>&1; then
+    die "$pulumi ($version) has no Node.js language host: pulumi-language-nodejs is neither beside it ($(dirname "$real")) nor on PATH. Reinstall Pulumi with its installer, which puts it beside pulumi (way 1), or take way 2."
+  fi
+  if ! provider_registered "$pulumi"; then
+    log "installing the command provider: pulumi plugin install resource command $COMMAND_VERSION"
+    PULUMI_SKIP_UPDATE_CHECK=true "$pulumi" plugin install resource command "$COMMAND_VERSION" >&2 ||
+      die "\`pulumi plugin install resource command $COMMAND_VERSION\` failed (its output is above). If this machine cannot reach Pulumi's download site, take way 2 (DSC_FORCE_BUILD=1 sets the pulumi on PATH aside)."
+    provider_registered "$pulumi" ||
+      die "\`pulumi plugin install resource command $COMMAND_VERSION\` ran, but \`pulumi plugin ls\` does not list it. Check PULUMI_HOME, or take way 2."
+  fi
+  dirname "$pulumi"
   exit 0
+}
+
+if [ "${DSC_FORCE_BUILD:-0}" != 1 ] && existing=$(command -v pulumi 2>/dev/null) &&
+  [ "$(dirname "$existing")" != "$BIN" ]; then
+  use_installed "$existing"
+fi
+
+# Way 2: build from source. Everything it needs is checked before anything is built.
+if [ "${DSC_FORCE_BUILD:-0}" = 1 ]; then why="DSC_FORCE_BUILD=1 builds the engine"; else why="no pulumi on PATH"; fi
+missing_source() { # out-dir binary subdir: prints the subdir when the binary must be built and its source is missing
+  [ -x "$1/$2" ] || [ -d "$SOURCES/$3" ] || printf '%s ' "$SOURCES/$3"
+}
+[ -x "$BIN/pulumi-resource-command" ] && mkdir -p "$PROVIDER_DIR" &&
+  mv "$BIN/pulumi-resource-command" "$PROVIDER_DIR/pulumi-resource-command" # the old place
+need=$(missing_source "$BIN" pulumi-language-nodejs pulumi-language-nodejs)$(missing_source "$PROVIDER_DIR" pulumi-resource-command pulumi-command/provider)
+[ -z "$need" ] || die "$why, and the sources to build it from are not there: ${need% } (PULUMI_PLUGIN_SOURCES=$SOURCES). Install Pulumi (way 1), or point PULUMI_PLUGIN_SOURCES at them (way 2)."
+cli_built() { [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; }
+if ! cli_built || [ ! -x "$BIN/pulumi-language-nodejs" ] || [ ! -x "$PROVIDER_DIR/pulumi-resource-command" ]; then
+  command -v go >/dev/null 2>&1 || die "$why, and there is no go to build it with. Install Pulumi (way 1), or install Go 1.25 or newer (way 2)."
 fi
 
 mkdir -p "$BIN"
@@ -52,10 +115,9 @@ mkdir -p "$BIN"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 # 2. The CLI, built from the served Go modules.
-if [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; then
+if cli_built; then
   :
 else
-  command -v go >/dev/null || die "go is required to build the Pulumi CLI (or install Pulumi: https://www.pulumi.com/docs/install/)"
   work="$TOOLS/src/pulumi-cli-$PULUMI_VERSION"
   mkdir -p "$work"
   # A wrapper module: pkg/v3's go.mod replaces sdk/v3 with ../sdk, which `go install pkg@version`
@@ -96,8 +158,6 @@ build_from_source() { # out-dir  binary  subdir  package  ldflags
   local out=$1 bin=$2 sub=$3 pkg=$4 ldflags=$5 src="$TOOLS/src/third_party"
   [ -x "$out/$bin" ] && return 0
   mkdir -p "$out"
-  [ -d "$SOURCES/$sub" ] || die "$bin is missing and its source is not at $SOURCES/$sub (set PULUMI_PLUGIN_SOURCES to the folder holding pulumi-language-nodejs/ and pulumi-command/)"
-  command -v go >/dev/null || die "go is required to build $bin"
   log "building $bin from $SOURCES/$sub (first time: about 1 minute)"
   # The source may be read-only (CI): build in a writable copy.
   rm -rf "$src/$sub" && mkdir -p "$src/$(dirname "$sub")"
@@ -106,9 +166,6 @@ build_from_source() { # out-dir  binary  subdir  package  ldflags
     { tail -20 "$TOOLS/src/$bin.log" >&2; die "building $bin failed (log: $TOOLS/src/$bin.log)"; }
   mv "$out/$bin.tmp" "$out/$bin"
 }
-# Before the provider had its own folder it was built into BIN.
-[ -x "$BIN/pulumi-resource-command" ] && mkdir -p "$PROVIDER_DIR" &&
-  mv "$BIN/pulumi-resource-command" "$PROVIDER_DIR/pulumi-resource-command"
 build_from_source "$BIN" pulumi-language-nodejs pulumi-language-nodejs . \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 build_from_source "$PROVIDER_DIR" pulumi-resource-command pulumi-command/provider ./cmd/pulumi-resource-command \

@@ -18,9 +18,8 @@ fi
 if ! bash scripts/install-pulumi.sh >/dev/null; then
   cat >&2 <<'MSG'
 
-==> NO REAL PREVIEW: the Pulumi engine could not be found or built (see the lines above).
-    It needs Go and the plugin sources (PULUMI_PLUGIN_SOURCES, default ../shared/third_party),
-    or a Pulumi installation on PATH. `npm run preview:example -- --offline` shows the offline plan.
+==> NO REAL PREVIEW: the Pulumi engine could not be found or built (the two ways to get it are
+    above). `npm run preview:example -- --offline` shows the offline plan without it.
 MSG
   exit 3
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run pulumi -- <args>`: any Pulumi command with this project's engine and settings.
-#   - the engine: a complete Pulumi already on PATH, else the one scripts/install-pulumi.sh
+#   - the engine: a Pulumi installed the usual way (on PATH, v3.248.0 or newer; the command
+#     provider 1.2.1 is installed into it when missing), else the one scripts/install-pulumi.sh
 #     builds once and caches (CLI, Node.js language host, command provider 1.2.1);
 #   - PULUMI_SKIP_UPDATE_CHECK=true; with the built engine also
 #     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (no download site is needed or tried);

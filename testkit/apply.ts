@@ -51,7 +51,13 @@ export async function sendAll(
         // remote.Command runs the short text of create/delete with `stdin`.
         const cmd = c.inputs[which] as string | undefined;
         if (!cmd) continue;
-        const r = await runSsh(conn, key, (c.inputs.stdin as string | undefined) ?? "", cmd);
+        // The recorded text already carries `sudo -n` when the stack sets connection.sudo.
+        const r = await runSsh(
+            { ...conn, sudo: false },
+            key,
+            (c.inputs.stdin as string | undefined) ?? "",
+            cmd,
+        );
         runs.push({ name: c.name, ...r });
     }
     return runs;

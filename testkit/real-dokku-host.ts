@@ -93,7 +93,7 @@ export class RealDokkuHost {
     readonly dockerHost: string;
     private readonly wrapDir: string;
     private readonly callLog: string;
-    private readonly sshd: LoopbackSshd;
+    readonly sshd: LoopbackSshd;
     private readonly apps = new Set<string>();
     private entriesBefore: Set<string> = new Set();
 

@@ -13,7 +13,7 @@ export class SshHost extends LocalHost {
     port = 0;
     hostKey = "";
     clientKey = "";
-    private readonly sshd: LoopbackSshd;
+    readonly sshd: LoopbackSshd;
 
     /** `extraEnv` reaches every session (sshd SetEnv), e.g. the double's cost knobs. */
     constructor(

@@ -29,12 +29,17 @@ function setEnvLine(env: Record<string, string>): string {
         .join(" ")}`;
 }
 
+/** Where (relative to a test user's home) the client's public key lets that user log in. */
+export const USER_KEYS_FILE = ".dsc-test-authorized_keys";
+
 export class LoopbackSshd {
     port = 0;
     /** The host's public key line, for `connection.hostKey`. */
     hostKey = "";
     /** The client's private key (OpenSSH format), allowed to log in as root. */
     clientKey = "";
+    /** Its public key line. */
+    clientPublicKey = "";
     /** sshd's stderr (-e) so far. */
     log = "";
     private proc?: ChildProcess;
@@ -42,7 +47,7 @@ export class LoopbackSshd {
     /** `dir`: a private folder for keys, config and pid file; `env`: every session's environment. */
     constructor(
         readonly dir: string,
-        private readonly env: Record<string, string>,
+        readonly env: Record<string, string>,
     ) {}
 
     async start(): Promise<void> {
@@ -54,12 +59,15 @@ export class LoopbackSshd {
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", ck]);
         this.hostKey = fs.readFileSync(hk + ".pub", "utf8").trim();
         this.clientKey = fs.readFileSync(ck, "utf8");
+        this.clientPublicKey = fs.readFileSync(ck + ".pub", "utf8").trim();
         fs.copyFileSync(ck + ".pub", path.join(this.dir, "authorized_keys"));
         this.port = await freePort();
         const cfg = [
             `ListenAddress 127.0.0.1:${this.port}`,
             `HostKey ${hk}`,
-            `AuthorizedKeysFile ${path.join(this.dir, "authorized_keys")}`,
+            // The second file (relative to the user's home) lets a test user log in
+            // (testkit/sudo-user.ts); sshd reads it as that user, who cannot read this.dir.
+            `AuthorizedKeysFile ${path.join(this.dir, "authorized_keys")} ${USER_KEYS_FILE}`,
             `PidFile ${path.join(this.dir, "sshd.pid")}`,
             "PermitRootLogin prohibit-password",
             "PasswordAuthentication no",

@@ -9,7 +9,7 @@ describe("connection.user rules", () => {
         expect(why).to.contain("sshcommand's forced command");
         expect(why).to.contain('"dokku sh -s converge"');
         expect(why).to.contain(
-            "Use root (the default) or another account with root's rights (uid 0)",
+            "Use root (the default), another account with root's rights (uid 0), or a user that may run /bin/sh through sudo with connection.sudo: true (docs/sudo.md)",
         );
         expect(why).to.match(/got "dokku"$/);
     });
