@@ -16,7 +16,7 @@
  * Program and floor run in lockstep, scenario by scenario; the no-op `up`
  * runs `--reps` times on each side (alternating) and reports the median.
  *
- * The double's cost: see README "Benchmark" (dokku calls cost what the
+ * The double's cost: see docs/benchmarks.md (dokku calls cost what the
  * double costs to start, ~70-100 ms here, against real Dokku's ~30 ms reads
  * and ~90 ms `config:set`; restarts and rebuilds sleep `--scale` × real
  * Dokku's 5.5 s `ps:restart` and 12 s deploy).

@@ -1,7 +1,7 @@
 /**
  * The validated stack configuration, as the rest of the program sees it.
  * Every field is documented with its default (config/defaults.ts) and an
- * example; the README's configuration table says the same per stack key.
+ * example; docs/configuration.md's table says the same per stack key.
  */
 
 /** What happens to a deployed app after its mounts or env changed. */

@@ -3,7 +3,7 @@
  * each cache directory, by the safest mechanism that cache has. Pure text; every value shQuote'd.
  *
  * Per kind, what runs and what protects an app installing from the cache at that moment (the
- * sources read are named; README "Bounding the shared caches" has the same table):
+ * sources read are named; docs/shared-caches.md has the same table):
  * - `uv`: every uv that uses the cache holds a *shared* flock(2) on `<cache>/.lock` ("Block cache
  *   removal operations from interfering", `Cache::init`), and `uv cache clean` / `uv cache prune`
  *   take it *exclusive*, waiting (at most `UV_LOCK_TIMEOUT`, 5 min) while any uv works

@@ -13,8 +13,8 @@
  *       return { summary: web1.summary };
  *   };
  *
- * The args are the stack keys of the single-host form (README,
- * "Configuration reference"), validated by the same code: a bad value
+ * The args are the stack keys of the single-host form (docs/configuration.md),
+ * validated by the same code: a bad value
  * throws one error (a frameless `pulumi.RunError`) naming every problem
  * (`dokku-shared-cache:apps[1].caches[0]: unknown cache "nmp"; …`) before any
  * resource is declared or the host is contacted.
@@ -107,11 +107,11 @@ export interface DokkuSharedCacheHostArgs {
     purgeRemovedCaches?: boolean;
     /** Read each app's mounts and env at preview/up and repair drift (default true). */
     detectDrift?: boolean;
-    /** Docker build cache bounds, or `false` (README "Docker build cache"). */
+    /** Docker build cache bounds, or `false` (docs/build-cache.md). */
     buildCache?: false | Record<string, unknown>;
-    /** Cache warm-up (README). */
+    /** Cache warm-up (docs/build-cache.md). */
     warmup?: Record<string, unknown>;
-    /** Host paths of daemon.json, systemd and cron (README). */
+    /** Host paths of daemon.json, systemd and cron (docs/configuration.md). */
     hostPaths?: Record<string, string>;
 }
 

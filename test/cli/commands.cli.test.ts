@@ -1,5 +1,5 @@
 /**
- * The README's offline-plan block, run as written with the real Pulumi CLI
+ * docs/plan.md's offline-plan block, run as written with the real Pulumi CLI
  * (through `npm run pulumi`): in a copy of the project, on a temp file://
  * backend and PULUMI_HOME, `plan --stack example --scripts` reads the example
  * stack's config through the CLI (the secret decrypted by Pulumi, no stdin)
@@ -10,11 +10,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readmeShBlock } from "../../testkit/readme";
+import { docsShBlock } from "../../testkit/readme";
 
 const REPO = path.resolve(__dirname, "../..");
 
-describe("README: the offline plan works as written (real Pulumi CLI)", function () {
+describe("docs/plan.md: the offline plan works as written (real Pulumi CLI)", function () {
     this.timeout(300000);
     let dir: string;
 
@@ -30,7 +30,7 @@ describe("README: the offline plan works as written (real Pulumi CLI)", function
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("npm run plan -- --stack example --scripts, and --help", () => {
-        const lines = readmeShBlock("### The offline plan");
+        const lines = docsShBlock("plan.md", "# The offline plan: `npm run plan`");
         expect(lines.join("\n")).to.contain("npm run -s plan -- --stack example --scripts");
         const marks = lines.map((l, i) => `${l}\necho "@@step ${i} rc=$?"`);
         const script = ["set -e", `cd ${path.join(dir, "project")}`, ...marks].join("\n");
@@ -47,7 +47,7 @@ describe("README: the offline plan works as written (real Pulumi CLI)", function
             },
         });
         const out = r.stdout + r.stderr;
-        expect(r.status, `README block failed:\n${out.slice(-4000)}`).to.equal(0);
+        expect(r.status, `docs/plan.md block failed:\n${out.slice(-4000)}`).to.equal(0);
         expect(out).to.include(`@@step ${lines.length - 1} rc=0`);
         // The state went to the backend the test chose, not into the project.
         expect(fs.existsSync(path.join(dir, "state", ".pulumi"))).to.equal(true);

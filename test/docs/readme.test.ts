@@ -1,8 +1,11 @@
 /**
- * README.md stays true: its configuration reference names exactly the stack keys validation
- * accepts (walked from config/schema.ts, and each walked key checked against validateFleet), every
- * `npm run X` it mentions is a script, every repo file it names exists, its all-tests command is
- * what .ci/run runs and reaches every test file, and its benchmark numbers are bench/'s files'.
+ * README.md and docs/ stay true: the configuration reference (docs/configuration.md) names exactly
+ * the stack keys validation accepts (walked from config/schema.ts, and each walked key checked
+ * against validateFleet), every `npm run X` they mention is a script, every repo file they name
+ * and every link they make exists, every README command block is a numbered step (which
+ * test/e2e/readme.test.ts and test/dokku/readme.test.ts run) or read by a test, how-it-works.md names every file of host/, the all-tests command
+ * (docs/testing.md) is what .ci/run runs and reaches every test file, and the benchmark numbers
+ * are bench/'s files'.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
@@ -21,12 +24,24 @@ import {
     validateFleet,
 } from "../../config";
 import { AppArgs, CacheArgs, DokkuSharedCacheHostArgs } from "../../lib";
-import { README } from "../../testkit/readme";
+import { DOCS, README, readmeSteps } from "../../testkit/readme";
 import { HOST_KEY } from "../fixtures/settings";
 
 const REPO = path.dirname(README);
 const readme = fs.readFileSync(README, "utf8");
 const read = (f: string) => fs.readFileSync(path.join(REPO, f), "utf8");
+/** docs/NAME.md's text. */
+const doc = (name: string) => read(`docs/${name}`);
+/** README.md and every page of docs/, by their path in the repo. */
+const pages: Record<string, string> = {
+    "README.md": readme,
+    ...Object.fromEntries(
+        fs
+            .readdirSync(DOCS)
+            .filter((f) => f.endsWith(".md"))
+            .map((f) => [`docs/${f}`, doc(f)]),
+    ),
+};
 
 /** The text under the heading line `heading` up to the next heading of the same or a higher level. */
 function section(heading: string, text = readme): string {
@@ -124,7 +139,7 @@ const HOST_ANY_KEY = `${HOSTS_KEY}[].<key>`;
  */
 function documentedKeys(): Set<string> {
     const keys = new Set<string>();
-    const text = section("## Configuration reference");
+    const text = section("## Configuration reference", doc("configuration.md"));
     let inKeyTable = false;
     for (const line of text.split("\n")) {
         if (!line.startsWith("|")) {
@@ -192,7 +207,7 @@ function reasons(raw: Record<string, unknown>): Map<string, string[]> {
     return out;
 }
 
-describe("README: the configuration reference", () => {
+describe("docs/configuration.md: the configuration reference", () => {
     const accepted = acceptedKeys();
 
     it("documents every stack key the schema accepts, and no key it does not", () => {
@@ -303,28 +318,130 @@ const tracked = execFileSync("git", ["ls-files"], { cwd: REPO, encoding: "utf8" 
     .split("\n")
     .filter(Boolean);
 
-describe("README: commands and files", () => {
-    it("every `npm run X` and `npm test` it mentions is a script in package.json", () => {
-        const named = [...new Set(npmScripts(readme))];
-        expect(named).to.include.members(["test", "test:all", "preview:example", "pulumi"]);
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to `-`. */
+const slug = (h: string) =>
+    h
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, "")
+        .replace(/ /g, "-");
+
+describe("README and docs/: commands, files and links", () => {
+    it("every `npm run X` and `npm test` they mention is a script in package.json", () => {
+        const named = [...new Set(Object.values(pages).flatMap(npmScripts))];
+        expect(named).to.include.members([
+            "test",
+            "test:all",
+            "preview:example",
+            "pulumi",
+            "verify",
+        ]);
         expect(named.filter((n) => !(n in pkg.scripts))).to.deep.equal([]);
     });
 
-    it("every repo file it names exists (paths under this repo's folders, and bare .ts/.sh names)", () => {
+    it("every repo file they name exists (paths under this repo's folders, and bare .ts/.sh names)", () => {
         const top = new Set(tracked.map((f) => f.split("/")[0]));
         const basenames = new Set(tracked.map((f) => path.basename(f)));
         const missing: string[] = [];
         const token = /(?<![\w/.~<>$-])([A-Za-z0-9_.][\w.-]*(?:\/[\w.@-]+)*\/?)(?![\w<>])/g;
-        for (const [, t] of readme.matchAll(token)) {
-            if (t.includes("/")) {
-                // A path of this repo: its first folder is one of ours (upstream sources quoted
-                // by version, e.g. `lib/fetcher.js` of npm/pacote, are .js/.go/.rs: not checked).
-                const ours =
-                    top.has(t.split("/")[0]) && /(\.(ts|sh|md|ya?ml|json)|\/|^\.ci\/run)$/.test(t);
-                if (ours && !fs.existsSync(path.join(REPO, t))) missing.push(t);
-            } else if (/^[\w-][\w.-]*\.(ts|sh)$/.test(t) && !basenames.has(t)) missing.push(t);
+        for (const [page, text] of Object.entries(pages)) {
+            for (const [, t] of text.matchAll(token)) {
+                if (t.includes("/")) {
+                    // A path of this repo: its first folder is one of ours (upstream sources quoted
+                    // by version, e.g. `lib/fetcher.js` of npm/pacote, are .js/.go/.rs: not checked).
+                    const ours =
+                        top.has(t.split("/")[0]) &&
+                        /(\.(ts|sh|md|ya?ml|json)|\/|^\.ci\/run)$/.test(t);
+                    if (ours && !fs.existsSync(path.join(REPO, t))) missing.push(`${page}: ${t}`);
+                } else if (/^[\w-][\w.-]*\.(ts|sh)$/.test(t) && !basenames.has(t)) {
+                    missing.push(`${page}: ${t}`);
+                }
+            }
         }
         expect([...new Set(missing)]).to.deep.equal([]);
+    });
+
+    it("every relative link they make reaches a file, and its #anchor a heading there", () => {
+        const broken: string[] = [];
+        for (const [page, text] of Object.entries(pages)) {
+            for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                if (/^[a-z]+:/.test(target)) continue; // https://…
+                const [file, anchor] = target.split("#");
+                const to = file ? path.join(path.dirname(page), file) : page;
+                if (!fs.existsSync(path.join(REPO, to))) {
+                    broken.push(`${page}: ${target}`);
+                    continue;
+                }
+                if (anchor === undefined) continue;
+                const headings = [...read(to).matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]));
+                if (!headings.includes(anchor)) broken.push(`${page}: ${target} (no such heading)`);
+            }
+        }
+        expect(broken).to.deep.equal([]);
+    });
+
+    it("docs/README.md, the index, links every page of docs/, and the README links the index", () => {
+        const index = doc("README.md");
+        const linked = new Set([...index.matchAll(/\]\(([\w-]+\.md)\)/g)].map((m) => m[1]));
+        const all = Object.keys(pages)
+            .filter((p) => p.startsWith("docs/") && p !== "docs/README.md")
+            .map((p) => path.basename(p));
+        expect(all.filter((f) => !linked.has(f))).to.deep.equal([]);
+        expect(readme).to.include("](docs/README.md)");
+    });
+
+    it("every README command block is a numbered step (the readme tests run them) or read by a test", () => {
+        const steps = readmeSteps(readme);
+        expect(steps.map((s) => s.n)).to.deep.equal(steps.map((_, i) => i + 1));
+        expect(steps.length).to.be.greaterThan(5);
+        for (const t of ["test/e2e/readme.test.ts", "test/dokku/readme.test.ts"]) {
+            expect(readme).to.include(`\`${t}\``);
+            expect(read(t)).to.include("ReadmeWalk");
+        }
+        // Any other block sits under a heading that a test file names (it reads that block).
+        const tests = tracked.filter((f) => /^test\/.*\.test\.ts$/.test(f)).map(read);
+        const untested: string[] = [];
+        const stepBlocks = new Set<string>();
+        for (const m of readme.matchAll(/```sh\n/g)) {
+            const heading = [...readme.slice(0, m.index).matchAll(/^#+ .+$/gm)].pop()?.[0] ?? "";
+            // A step's first block is run; a second one would not be.
+            if (/^### \d+\. /.test(heading)) {
+                if (stepBlocks.has(heading)) untested.push(`${heading} (a second block)`);
+                stepBlocks.add(heading);
+                continue;
+            }
+            if (!tests.some((t) => t.includes(heading))) untested.push(heading);
+        }
+        expect(untested, "sections with a command block no test reads").to.deep.equal([]);
+    });
+
+    it("every page of docs/ opens with its commands, then an example of their output", () => {
+        const bad = Object.entries(pages)
+            .filter(([p]) => p.startsWith("docs/"))
+            .filter(([, text]) => {
+                const head = text.split("\n## ")[0]; // up to the first section
+                // Its first fenced block is sh (a line of prose may lead to it), then another.
+                const fences = [...head.matchAll(/^```(\w*)$/gm)].map((m) => m[1]);
+                return !(head.startsWith("# ") && fences[0] === "sh" && fences.length >= 4);
+            })
+            .map(([p]) => p);
+        expect(
+            bad,
+            "pages without commands, then output, before their first section",
+        ).to.deep.equal([]);
+    });
+
+    it("how-it-works.md's table of what runs on the host names every file of host/, and no other", () => {
+        const text = doc("how-it-works.md");
+        const table = /- \*\*What runs on your host\*\*[\s\S]*?\n\n((?: +\|.*\n)+)/.exec(text)?.[1];
+        expect(table, "the table under 'What runs on your host'").to.be.a("string");
+        const named = [...table!.matchAll(/^ +\| (.*?) \|/gm)]
+            .flatMap((m) => [...m[1].matchAll(/`([\w-]+\.ts)`/g)].map((n) => n[1]))
+            .sort();
+        const files = tracked
+            .filter((f) => /^host\/[^/]+\.ts$/.test(f))
+            .map((f) => path.basename(f))
+            .sort();
+        expect(named).to.deep.equal(files);
     });
 });
 
@@ -360,12 +477,12 @@ function mochaFiles(script: string): string[] {
     return r.files.map((f) => path.relative(REPO, f));
 }
 
-describe("README: one command runs every test, and it is CI's", () => {
-    const quickstart = section("## Quickstart");
+describe("docs/testing.md: one command runs every test, and it is CI's", () => {
+    const quickstart = /```sh\n([\s\S]*?)```/.exec(doc("testing.md"))![1];
     const all = /^npm run (test:all)\s+# every test/m.exec(quickstart)?.[1];
 
-    it("the quickstart's every-test command reaches every test file in test/", () => {
-        expect(all, "a quickstart line `npm run test:all   # every test…`").to.equal("test:all");
+    it("its every-test command reaches every test file in test/", () => {
+        expect(all, "a line `npm run test:all   # every test…`").to.equal("test:all");
         const layers = [...reach(all!)];
         const run = new Set(layers.flatMap((s) => mochaFiles(pkg.scripts[s])));
         const tests = tracked.filter((f) => f.startsWith("test/") && f.endsWith(".test.ts"));
@@ -380,7 +497,7 @@ describe("README: one command runs every test, and it is CI's", () => {
         ).to.deep.equal([]);
     });
 
-    it(".ci/run runs that command, and the quickstart's preview", () => {
+    it(".ci/run runs that command, and the page's install and preview", () => {
         const ci = read(".ci/run");
         const lines = ci.split("\n").filter((l) => /^\s*npm /.test(l));
         expect(lines.map((l) => l.trim())).to.include.members([
@@ -403,27 +520,29 @@ function numbers(text: string): Set<number> {
     return out;
 }
 
-describe("README: the benchmark numbers are bench/'s files'", () => {
+describe("docs/benchmarks.md and docs/fleet.md: the benchmark numbers are bench/'s files'", () => {
     const results = read("bench/results.md");
     const resultLines = new Set(results.split("\n"));
-    const bench = section("## Benchmark");
+    const bench = doc("benchmarks.md");
 
-    it("each run's heading, header, rows and targets are bench/results.md's, and every program/baseline row is shown", () => {
-        const measured = bench
+    it("each table row and target line it quotes is a line of bench/results.md", () => {
+        const quoted = bench
             .split("\n")
-            .filter((l) => /^(\| \d+ \| |Benchmark on |- (met|MISSED): |#### N = )/.test(l));
-        expect(measured.length).to.be.greaterThan(40);
-        expect(measured.filter((l) => !resultLines.has(l))).to.deep.equal([]);
-        const rows = [...resultLines].filter((l) =>
-            /^\| \d+ \| .* \| (program|baseline) \| /.test(l),
-        );
-        expect(
-            rows.filter((l) => !measured.includes(l)),
-            "not in the README",
-        ).to.deep.equal([]);
+            .filter((l) =>
+                /^(\| \d+ \| |\| N \| |Benchmark on |- (met|MISSED): |Targets \()/.test(l),
+            );
+        expect(quoted.length).to.be.greaterThan(4);
+        expect(quoted.filter((l) => !resultLines.has(l))).to.deep.equal([]);
     });
 
-    it("each row's engine floor column is that run's floor row in bench/results.md", () => {
+    it("every number of its 'Results, as measured' is in bench/results.md", () => {
+        const measured = section("## Results, as measured", bench);
+        expect(measured.split("\n").filter((l) => l.startsWith("- ")).length).to.be.greaterThan(3);
+        const inFile = numbers(results);
+        expect([...numbers(measured)].filter((n) => !inFile.has(n))).to.deep.equal([]);
+    });
+
+    it("each program row's engine floor column in bench/results.md is that run's floor row", () => {
         for (const run of results.split("\n#### ").slice(1)) {
             const cells = run
                 .split("\n")
@@ -436,20 +555,10 @@ describe("README: the benchmark numbers are bench/'s files'", () => {
         }
     });
 
-    it("the 'where the time goes' text is bench/results.md's", () => {
-        const where = section(
-            "### Where a no-op `pulumi up` spends its time, and what was cut",
-            bench,
-        );
-        const lines = where.split("\n").filter((l) => l.trim() !== "");
-        expect(lines.length).to.be.greaterThan(20);
-        expect(lines.filter((l) => !resultLines.has(l))).to.deep.equal([]);
-    });
-
     it("the fleet numbers are bench/fleet-results.md's", () => {
         const fleet = read("bench/fleet-results.md");
         const measured = /^- Measured \(`npm run bench -- --fleet`[\s\S]*?(?=\n- )/m.exec(
-            section("## Several servers"),
+            doc("fleet.md"),
         )?.[0];
         expect(measured, "the 'Measured (npm run bench -- --fleet' bullet").to.be.a("string");
         const inFile = numbers(fleet);

@@ -63,7 +63,7 @@ describe("the private key stays secret", function () {
         const orig = { ...pulumi.log };
         // info/warn/error: what `pulumi up` shows. (The Pulumi SDK's own *debug* lines
         // print RegisterResource responses, secret connection included, in clear:
-        // upstream behaviour, documented in the README under Limits.)
+        // upstream behaviour, documented in docs/limits.md.)
         for (const lvl of ["info", "warn", "error"] as const) {
             (pulumi.log as Record<string, unknown>)[lvl] = (msg: string) => {
                 logs.push(msg);
