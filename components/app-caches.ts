@@ -5,9 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AfterChange } from "../config/types";
+import { recordAppliedSh } from "../host/applied";
 import { appScript, withRepairGeneration } from "../host/app-converge";
 import { parseResults } from "../host/result";
-import { AppDesired, mountArg } from "../model/desired-state";
+import { AppDesired } from "../model/desired-state";
+import { mountsByPath } from "../report/summary";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token: renaming it would replace every app's resources. */
@@ -32,8 +34,8 @@ export interface AppCachesArgs extends HostCommandArgs {
 }
 
 export class AppCaches extends pulumi.ComponentResource {
-    /** Mount arguments this app should have (`host:container[:ro]`). */
-    public readonly mounts: pulumi.Output<string[]>;
+    /** Mounts this app should have: container path → host path (` (read-only)` when so). */
+    public readonly mounts: pulumi.Output<Record<string, string>>;
     /** Env vars this app should have. */
     public readonly env: pulumi.Output<Record<string, string>>;
     /** What the caches can and cannot do for this app's builds. */
@@ -56,7 +58,9 @@ export class AppCaches extends pulumi.ComponentResource {
             {
                 ...hostArgs(args),
                 id: `app-${args.app.name}`,
-                converge: withRepairGeneration(appScript(args.app, scriptOpts, "converge")),
+                converge: withRepairGeneration(
+                    appScript(args.app, scriptOpts, "converge") + recordAppliedSh(args.app),
+                ),
                 remove: appScript(
                     { name: args.app.name, mounts: [], env: {} },
                     scriptOpts,
@@ -72,7 +76,7 @@ export class AppCaches extends pulumi.ComponentResource {
                 ...(repair === undefined ? { ignoreChanges: ["create", "update"] } : {}),
             },
         );
-        this.mounts = pulumi.output(args.app.mounts.map(mountArg));
+        this.mounts = pulumi.output(mountsByPath(args.app.mounts));
         this.env = pulumi.output(args.app.env);
         this.buildNote = pulumi.output(args.app.buildNote);
         this.cachesHelpBuild = pulumi.output(args.app.cachesHelpBuild);

@@ -2,15 +2,42 @@
  * What the stack outputs say about the desired state: per app its mounts,
  * env and what the caches do for it, and a few lines a person can read.
  */
-import { DesiredState, mountArg } from "../model/desired-state";
+import { AppDesired, DesiredState, MountSpec } from "../model/desired-state";
 
+/**
+ * Keyed by what a user recognizes, so that `pulumi preview --diff` shows a
+ * change of the stack as `+ /root/.cache/npm: …` (the engine diffs a map by
+ * key; a list diff shifts every index after an insertion).
+ */
 export interface AppSummary {
-    mounts: string[];
+    /** Container path → host path, with ` (read-only)` for a read-only mount. */
+    mounts: Record<string, string>;
+    /** Env key → value. */
     env: Record<string, string>;
+    /** Build-phase docker-option → the buildpack builders it is added for (`herokuish`, `pack`). */
+    buildOptions: Record<string, string>;
     builder: string;
     discovered: boolean;
     cachesHelpBuild: boolean;
     buildNote: string;
+}
+
+/** An app's mounts keyed by container path (outputs `apps.<app>.mounts` and the app's `mounts`). */
+export function mountsByPath(
+    mounts: readonly Pick<MountSpec, "hostPath" | "containerPath" | "readOnly">[],
+): Record<string, string> {
+    return Object.fromEntries(
+        mounts.map((m) => [m.containerPath, m.hostPath + (m.readOnly ? " (read-only)" : "")]),
+    );
+}
+
+/** An app's build-phase docker-options keyed by their text, each with the builders it is for. */
+export function buildOptionsByText(b: AppDesired["buildOptions"]): Record<string, string> {
+    const out: Record<string, string[]> = {};
+    for (const builder of ["herokuish", "pack"] as const) {
+        for (const o of b[builder]) (out[o] ??= []).push(builder);
+    }
+    return Object.fromEntries(Object.entries(out).map(([o, bs]) => [o, bs.join(", ")]));
 }
 
 /** Per app: mounts, env, builder and what the caches do for it (stack output `apps`). */
@@ -19,8 +46,9 @@ export function appSummary(d: DesiredState): Record<string, AppSummary> {
         d.apps.map((a) => [
             a.name,
             {
-                mounts: a.mounts.map(mountArg),
+                mounts: mountsByPath(a.mounts),
                 env: a.env,
+                buildOptions: buildOptionsByText(a.buildOptions),
                 builder: a.builder,
                 discovered: a.discovered,
                 cachesHelpBuild: a.cachesHelpBuild,
