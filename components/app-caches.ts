@@ -9,7 +9,7 @@ import { recordAppliedSh } from "../host/applied";
 import { appScript, withRepairGeneration } from "../host/app-converge";
 import { parseResults } from "../host/result";
 import { AppDesired } from "../model/desired-state";
-import { mountsByPath } from "../report/summary";
+import { lastRunView, mountsByPath } from "../report/summary";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token: renaming it would replace every app's resources. */
@@ -42,7 +42,10 @@ export class AppCaches extends pulumi.ComponentResource {
     public readonly buildNote: pulumi.Output<string>;
     /** Whether the caches speed up this app's image builds (Dokku mounts never reach a build). */
     public readonly cachesHelpBuild: pulumi.Output<boolean>;
-    /** The last converge's summary (what changed, whether it restarted); unknown during preview. */
+    /**
+     * The last converge's summary (what it did per container path, env key and build option,
+     * whether it restarted; see `lastRunView`); unknown during preview.
+     */
     public readonly lastRun: pulumi.Output<Record<string, unknown> | undefined>;
 
     constructor(name: string, args: AppCachesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -80,7 +83,10 @@ export class AppCaches extends pulumi.ComponentResource {
         this.env = pulumi.output(args.app.env);
         this.buildNote = pulumi.output(args.app.buildNote);
         this.cachesHelpBuild = pulumi.output(args.app.cachesHelpBuild);
-        this.lastRun = cmd.stdout.apply((s) => (s ? parseResults(s)[0] : undefined));
+        this.lastRun = cmd.stdout.apply((s) => {
+            const r = s ? parseResults(s)[0] : undefined;
+            return r && lastRunView(r);
+        });
         this.registerOutputs({
             mounts: this.mounts,
             env: this.env,

@@ -76,7 +76,8 @@ export class BuildCache extends pulumi.ComponentResource {
                 {
                     connection: args.connection,
                     create: RUN_CONVERGE,
-                    stdin: stdinScript({ converge: pruneNowScript(o) }),
+                    // [secret]: a preview shows no script text (components/remote-command.ts)
+                    stdin: pulumi.secret(stdinScript({ converge: pruneNowScript(o) })),
                     triggers: [args.spec.pruneNow],
                     addPreviousOutputInEnv: false,
                 },
@@ -95,7 +96,7 @@ export class BuildCache extends pulumi.ComponentResource {
                 {
                     connection: args.connection,
                     create: RUN_CONVERGE,
-                    stdin: stdinScript({ converge: cachesPruneNowScript(o) }),
+                    stdin: pulumi.secret(stdinScript({ converge: cachesPruneNowScript(o) })),
                     triggers: [args.spec.cachesPruneNow],
                     addPreviousOutputInEnv: false,
                 },

@@ -40,6 +40,51 @@ export function buildOptionsByText(b: AppDesired["buildOptions"]): Record<string
     return Object.fromEntries(Object.entries(out).map(([o, bs]) => [o, bs.join(", ")]));
 }
 
+/**
+ * One app's last converge result (the script's `DOKKU_SHARED_CACHE_RESULT`
+ * line, host/app-converge.ts) as the stack output `lastRuns.<app>`: its lists
+ * turned into maps keyed by container path (`mounts`), env key (`env`) and
+ * build option (`build`), each saying what the run did to it, so that a
+ * preview shows an app's entry leaving or changing by name, not by index.
+ */
+export function lastRunView(r: Record<string, unknown>): Record<string, unknown> {
+    const list = (k: string) => (Array.isArray(r[k]) ? (r[k] as unknown[]).map(String) : []);
+    const byPath = (specs: string[], what: string) =>
+        specs.map((m) => [m.split(":")[1] ?? m, what] as const);
+    const mounts = Object.fromEntries([
+        ...byPath(list("unmounted"), "unmounted"),
+        ...byPath(list("mounted"), "mounted"),
+        ...byPath(list("remounted"), "remounted"),
+        ...byPath(list("migrated"), "migrated to a storage entry"),
+    ]);
+    const env = Object.fromEntries([
+        ...list("envUnset").map((k) => [k, "unset"] as const),
+        ...list("envSet").map((k) => [k, "set"] as const),
+        ...list("envRestored").map((k) => [k, "restored to the value before ours"] as const),
+    ]);
+    const build = Object.fromEntries([
+        ...list("buildRemoved").map((o) => [o, "removed"] as const),
+        ...list("buildAdded").map((o) => [o, "added"] as const),
+    ]);
+    const rest = Object.fromEntries(
+        Object.entries(r).filter(
+            ([k]) =>
+                ![
+                    "mounted",
+                    "remounted",
+                    "unmounted",
+                    "migrated",
+                    "envSet",
+                    "envRestored",
+                    "envUnset",
+                    "buildAdded",
+                    "buildRemoved",
+                ].includes(k),
+        ),
+    );
+    return { ...rest, mounts, env, build };
+}
+
 /** Per app: mounts, env, builder and what the caches do for it (stack output `apps`). */
 export function appSummary(d: DesiredState): Record<string, AppSummary> {
     return Object.fromEntries(
