@@ -100,6 +100,20 @@ function expectNoScript(r: PulumiResult, root: string): void {
     expect(lists, "list elements in the outputs").to.deep.equal([]);
 }
 
+/**
+ * With DSC_PREVIEW_OUT=<dir>, each scenario's preview is written to <dir>/<name>.txt as the
+ * engine printed it (only the temp root shown as `<root>`): docs/preview.md's examples.
+ */
+function keep(name: string, r: PulumiResult, root: string): void {
+    const dir = process.env.DSC_PREVIEW_OUT;
+    if (!dir) return;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+        path.join(dir, `${name}.txt`),
+        (r.stdout + (r.stderr ? `\n${r.stderr}` : "")).split(root).join("<root>"),
+    );
+}
+
 /** The warnings in a preview's output (the engine's `warning:` lines). */
 function warnings(r: PulumiResult): string[] {
     return (r.stdout + r.stderr)
@@ -160,6 +174,7 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
         it("1. the README walkthrough stack: each app's command shows [secret] for its scripts; the outputs list each app's mounts by container path", async () => {
             w.stack.setConfig(hostConfig(w.host, WALKTHROUGH));
             const r = ok(await w.stack.preview("--diff"));
+            keep("1-walkthrough", r, root);
             expectNoScript(r, root);
             const blocks = resourceBlocks(r.stdout, root);
             expect(blocks.get("dokku-app-api-converge")).to.deep.equal([
@@ -200,6 +215,7 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
             );
             w.stack.setConfig(hostConfig(w.host, { ...WALKTHROUGH, apps }));
             const r = ok(await w.stack.preview("--diff"));
+            keep("2-cache-added", r, root);
             expectNoScript(r, root);
             const blocks = resourceBlocks(r.stdout, root);
             expect(ops(blocks)).to.deep.equal(["update dokku-app-api-converge"]);
@@ -243,6 +259,7 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
                 .map((a) => (a.name === "api" ? { ...a, caches: ["npm", "pip", "uv"] } : a));
             w.stack.setConfig(hostConfig(w.host, { ...WALKTHROUGH, apps }));
             const r = ok(await w.stack.preview("--diff"));
+            keep("3-app-removed", r, root);
             expectNoScript(r, root);
             const blocks = resourceBlocks(r.stdout, root);
             expect(ops(blocks)).to.deep.equal([
@@ -283,6 +300,7 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
             const npm = storageEntryName("npm", cachePath(h, "npm"));
             h.dokku("storage:unmount", "web", npm, "--container-dir", "/root/.cache/npm");
             const r = ok(await w.stack.preview("--diff"));
+            keep("4-drift", r, root);
             expectNoScript(r, root);
             expect(warnings(r)).to.deep.equal([
                 "warning: app web drifted on the host (mount /root/.cache/npm missing); this run converges it again",
@@ -359,6 +377,7 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
                     ),
             );
             const r = ok(await w.stack.preview("--diff"));
+            keep("5-upgrade", r, w.host.root);
             // Once: the old plain script (truncated by the engine) becomes [secret]; nothing else
             // of any command changes (no command text, so the same converge runs: an update).
             const blocks = resourceBlocks(r.stdout, w.host.root);
