@@ -19,6 +19,23 @@ export interface Recorded {
 
 export const recorded: Recorded[] = [];
 
+/** How the SDK's mocks pass a secret input (@pulumi/pulumi 3.248 runtime/rpc.js). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * The inputs with `stdin` as its text: components/remote-command.ts marks the
+ * scripts secret (for the preview's display only), and the plan and the
+ * tests read them.
+ */
+function plainStdin(inputs: Record<string, unknown>): Record<string, unknown> {
+    const s = inputs.stdin as Record<string, unknown> | undefined;
+    if (s && typeof s === "object" && s[SECRET_SIG_KEY] === SECRET_SIG) {
+        return { ...inputs, stdin: s.value };
+    }
+    return inputs;
+}
+
 /** The parts of the SDK's MockMonitor (@pulumi/pulumi 3.248 runtime/mocks.js) read here. */
 interface RegisterRequest {
     getType(): string;
@@ -53,7 +70,7 @@ export function installMocks(): void {
                 recorded.push({
                     type: args.type,
                     name: args.name,
-                    inputs: args.inputs as Record<string, unknown>,
+                    inputs: plainStdin(args.inputs as Record<string, unknown>),
                     urn: at?.urn ?? "",
                     parent: at?.parent ?? "",
                     aliases: at?.aliases ?? [],

@@ -5,9 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AfterChange } from "../config/types";
+import { recordAppliedSh } from "../host/applied";
 import { appScript, withRepairGeneration } from "../host/app-converge";
 import { parseResults } from "../host/result";
-import { AppDesired, mountArg } from "../model/desired-state";
+import { AppDesired } from "../model/desired-state";
+import { lastRunView, mountsByPath } from "../report/summary";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token: renaming it would replace every app's resources. */
@@ -32,15 +34,18 @@ export interface AppCachesArgs extends HostCommandArgs {
 }
 
 export class AppCaches extends pulumi.ComponentResource {
-    /** Mount arguments this app should have (`host:container[:ro]`). */
-    public readonly mounts: pulumi.Output<string[]>;
+    /** Mounts this app should have: container path → host path (` (read-only)` when so). */
+    public readonly mounts: pulumi.Output<Record<string, string>>;
     /** Env vars this app should have. */
     public readonly env: pulumi.Output<Record<string, string>>;
     /** What the caches can and cannot do for this app's builds. */
     public readonly buildNote: pulumi.Output<string>;
     /** Whether the caches speed up this app's image builds (Dokku mounts never reach a build). */
     public readonly cachesHelpBuild: pulumi.Output<boolean>;
-    /** The last converge's summary (what changed, whether it restarted); unknown during preview. */
+    /**
+     * The last converge's summary (what it did per container path, env key and build option,
+     * whether it restarted; see `lastRunView`); unknown during preview.
+     */
     public readonly lastRun: pulumi.Output<Record<string, unknown> | undefined>;
 
     constructor(name: string, args: AppCachesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -56,7 +61,9 @@ export class AppCaches extends pulumi.ComponentResource {
             {
                 ...hostArgs(args),
                 id: `app-${args.app.name}`,
-                converge: withRepairGeneration(appScript(args.app, scriptOpts, "converge")),
+                converge: withRepairGeneration(
+                    appScript(args.app, scriptOpts, "converge") + recordAppliedSh(args.app),
+                ),
                 remove: appScript(
                     { name: args.app.name, mounts: [], env: {} },
                     scriptOpts,
@@ -72,11 +79,14 @@ export class AppCaches extends pulumi.ComponentResource {
                 ...(repair === undefined ? { ignoreChanges: ["create", "update"] } : {}),
             },
         );
-        this.mounts = pulumi.output(args.app.mounts.map(mountArg));
+        this.mounts = pulumi.output(mountsByPath(args.app.mounts));
         this.env = pulumi.output(args.app.env);
         this.buildNote = pulumi.output(args.app.buildNote);
         this.cachesHelpBuild = pulumi.output(args.app.cachesHelpBuild);
-        this.lastRun = cmd.stdout.apply((s) => (s ? parseResults(s)[0] : undefined));
+        this.lastRun = cmd.stdout.apply((s) => {
+            const r = s ? parseResults(s)[0] : undefined;
+            return r && lastRunView(r);
+        });
         this.registerOutputs({
             mounts: this.mounts,
             env: this.env,

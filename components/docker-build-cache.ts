@@ -77,7 +77,8 @@ export class BuildCache extends pulumi.ComponentResource {
                 {
                     connection: args.connection,
                     create: asRoot(RUN_CONVERGE, args.sudo),
-                    stdin: stdinScript({ converge: pruneNowScript(o) }),
+                    // [secret]: a preview shows no script text (components/remote-command.ts)
+                    stdin: pulumi.secret(stdinScript({ converge: pruneNowScript(o) })),
                     triggers: [args.spec.pruneNow],
                     addPreviousOutputInEnv: false,
                 },
@@ -96,7 +97,7 @@ export class BuildCache extends pulumi.ComponentResource {
                 {
                     connection: args.connection,
                     create: asRoot(RUN_CONVERGE, args.sudo),
-                    stdin: stdinScript({ converge: cachesPruneNowScript(o) }),
+                    stdin: pulumi.secret(stdinScript({ converge: cachesPruneNowScript(o) })),
                     triggers: [args.spec.cachesPruneNow],
                     addPreviousOutputInEnv: false,
                 },

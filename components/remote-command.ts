@@ -85,7 +85,11 @@ export function convergeCommand(
             create: run,
             update: run,
             delete: asRoot(RUN_REMOVE, args.sudo),
-            stdin: stdinScript({ converge: g.script, remove: g.delete }),
+            // A secret only for the display: `pulumi preview --diff` shows `[secret]`
+            // instead of the scripts' text (generation hashes, JSON); the stack outputs
+            // say what changes, per app (docs/preview.md). The provider gets the
+            // plain text; the engine stores it encrypted like the private key.
+            stdin: pulumi.secret(stdinScript({ converge: g.script, remove: g.delete })),
             addPreviousOutputInEnv: false,
         },
         opts,

@@ -4,6 +4,7 @@
  * drift detection, since `remote.Command` has no refresh), and its parser.
  * Pure; io/ssh.ts sends it.
  */
+import { APPLIED_JQ, AppliedRecord } from "./applied";
 import { BUILD_SEEN_JQ } from "./build-options";
 import { shQuote } from "./shell";
 
@@ -18,6 +19,11 @@ export interface ObservedApp {
     env: Record<string, string>;
     /** Drift repairs recorded in this program's ledger on the host; null when it never converged this app. */
     repair?: number | null;
+    /**
+     * What the last converge applied, from the app's ledger (host/applied.ts); null or absent
+     * when the ledger has none (drift is then judged against the stack).
+     */
+    applied?: AppliedRecord | null;
     /** True when mounts and env were not read (the program never converged this app). */
     unread?: boolean;
     /**
@@ -77,8 +83,12 @@ k=0
 read_one() { # app, file: both reads, then the app's JSON into the file
   if m=$(dokku storage:list "$1" --format json 2>"$2.err") &&
     e=$(dokku config:export --format json "$1" 2>>"$2.err"); then
-    rep=null
-    if [ -n "$STATE" ] && [ -s "$STATE/apps/$1.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$1.json" 2>/dev/null || echo 0); fi
+    rep=null; led=null
+    if [ -n "$STATE" ] && [ -s "$STATE/apps/$1.json" ]; then
+      rep=$(jq -r '.repair // 0' "$STATE/apps/$1.json" 2>/dev/null || echo 0)
+      # What the last converge applied (host/applied.ts): drift is the host differing from it.
+      led=$(jq -c ${shQuote(APPLIED_JQ)} "$STATE/apps/$1.json" 2>/dev/null || echo null)
+    fi
     b=''
     # Build-phase options of ours (host/build-options.ts): read only for apps whose ledger has some.
     # The builder the last converge resolved is in the ledger too (no call).
@@ -90,7 +100,7 @@ read_one() { # app, file: both reads, then the app's JSON into the file
       b=$(jq -c --arg cur "$bo" ${shQuote(BUILD_SEEN_JQ)} "$BSTATE/apps/$1.json")
       b=",\\"build\\":$b"
     fi
-    printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" "$b" >"$2"
+    printf '%s:{"exists":true,"mounts":%s,"env":%s,"repair":%s,"applied":%s%s}' "$(printf '%s' "$1" | jq -R .)" "$m" "$e" "$rep" "$led" "$b" >"$2"
   else
     echo "$?" >"$2.rc"
   fi

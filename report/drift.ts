@@ -17,7 +17,8 @@ export function mountPresent(
 
 /**
  * What is missing or wrong on the host for one app, as a short stable text
- * ("" when in sync). A drifted app gets the next drift repair generation (program.ts).
+ * ("" when in sync): of what the stack wants, what the last converge applied
+ * (the ledger's record, when the probe read one) and the host lacks. A drifted app gets the next drift repair generation (program.ts).
  */
 export function driftOf(
     app: Pick<AppDesired, "mounts" | "env">,
@@ -26,10 +27,17 @@ export function driftOf(
     if (!observed) return "";
     if (!observed.exists) return "app missing on host";
     const problems: string[] = [];
+    // Only what the last converge applied (and the stack still wants) can have drifted:
+    // the rest is a change of the stack, which the preview shows as the app's change.
+    const applied = observed.applied ?? undefined;
+    const wasApplied = (m: Pick<MountSpec, "hostPath" | "containerPath">) =>
+        !applied || applied.mounts.some((a) => a.h === m.hostPath && a.c === m.containerPath);
     for (const m of app.mounts) {
-        if (!mountPresent(observed, m)) problems.push(`mount ${m.containerPath} missing`);
+        if (wasApplied(m) && !mountPresent(observed, m))
+            problems.push(`mount ${m.containerPath} missing`);
     }
     for (const [k, v] of Object.entries(app.env)) {
+        if (applied && applied.env[k] !== v) continue;
         if (observed.env[k] !== v)
             problems.push(`env ${k} ${k in observed.env ? "differs" : "missing"}`);
     }

@@ -2,15 +2,87 @@
  * What the stack outputs say about the desired state: per app its mounts,
  * env and what the caches do for it, and a few lines a person can read.
  */
-import { DesiredState, mountArg } from "../model/desired-state";
+import { AppDesired, DesiredState, MountSpec } from "../model/desired-state";
 
+/**
+ * Keyed by what a user recognizes, so that `pulumi preview --diff` shows a
+ * change of the stack as `+ /root/.cache/npm: …` (the engine diffs a map by
+ * key; a list diff shifts every index after an insertion).
+ */
 export interface AppSummary {
-    mounts: string[];
+    /** Container path → host path, with ` (read-only)` for a read-only mount. */
+    mounts: Record<string, string>;
+    /** Env key → value. */
     env: Record<string, string>;
+    /** Build-phase docker-option → the buildpack builders it is added for (`herokuish`, `pack`). */
+    buildOptions: Record<string, string>;
     builder: string;
     discovered: boolean;
     cachesHelpBuild: boolean;
     buildNote: string;
+}
+
+/** An app's mounts keyed by container path (outputs `apps.<app>.mounts` and the app's `mounts`). */
+export function mountsByPath(
+    mounts: readonly Pick<MountSpec, "hostPath" | "containerPath" | "readOnly">[],
+): Record<string, string> {
+    return Object.fromEntries(
+        mounts.map((m) => [m.containerPath, m.hostPath + (m.readOnly ? " (read-only)" : "")]),
+    );
+}
+
+/** An app's build-phase docker-options keyed by their text, each with the builders it is for. */
+export function buildOptionsByText(b: AppDesired["buildOptions"]): Record<string, string> {
+    const out: Record<string, string[]> = {};
+    for (const builder of ["herokuish", "pack"] as const) {
+        for (const o of b[builder]) (out[o] ??= []).push(builder);
+    }
+    return Object.fromEntries(Object.entries(out).map(([o, bs]) => [o, bs.join(", ")]));
+}
+
+/**
+ * One app's last converge result (the script's `DOKKU_SHARED_CACHE_RESULT`
+ * line, host/app-converge.ts) as the stack output `lastRuns.<app>`: its lists
+ * turned into maps keyed by container path (`mounts`), env key (`env`) and
+ * build option (`build`), each saying what the run did to it, so that a
+ * preview shows an app's entry leaving or changing by name, not by index.
+ */
+export function lastRunView(r: Record<string, unknown>): Record<string, unknown> {
+    const list = (k: string) => (Array.isArray(r[k]) ? (r[k] as unknown[]).map(String) : []);
+    const byPath = (specs: string[], what: string) =>
+        specs.map((m) => [m.split(":")[1] ?? m, what] as const);
+    const mounts = Object.fromEntries([
+        ...byPath(list("unmounted"), "unmounted"),
+        ...byPath(list("mounted"), "mounted"),
+        ...byPath(list("remounted"), "remounted"),
+        ...byPath(list("migrated"), "migrated to a storage entry"),
+    ]);
+    const env = Object.fromEntries([
+        ...list("envUnset").map((k) => [k, "unset"] as const),
+        ...list("envSet").map((k) => [k, "set"] as const),
+        ...list("envRestored").map((k) => [k, "restored to the value before ours"] as const),
+    ]);
+    const build = Object.fromEntries([
+        ...list("buildRemoved").map((o) => [o, "removed"] as const),
+        ...list("buildAdded").map((o) => [o, "added"] as const),
+    ]);
+    const rest = Object.fromEntries(
+        Object.entries(r).filter(
+            ([k]) =>
+                ![
+                    "mounted",
+                    "remounted",
+                    "unmounted",
+                    "migrated",
+                    "envSet",
+                    "envRestored",
+                    "envUnset",
+                    "buildAdded",
+                    "buildRemoved",
+                ].includes(k),
+        ),
+    );
+    return { ...rest, mounts, env, build };
 }
 
 /** Per app: mounts, env, builder and what the caches do for it (stack output `apps`). */
@@ -19,8 +91,9 @@ export function appSummary(d: DesiredState): Record<string, AppSummary> {
         d.apps.map((a) => [
             a.name,
             {
-                mounts: a.mounts.map(mountArg),
+                mounts: mountsByPath(a.mounts),
                 env: a.env,
+                buildOptions: buildOptionsByText(a.buildOptions),
                 builder: a.builder,
                 discovered: a.discovered,
                 cachesHelpBuild: a.cachesHelpBuild,

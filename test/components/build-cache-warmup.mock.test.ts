@@ -143,9 +143,9 @@ describe("build cache, warm-up and cache groups (mocks)", () => {
         expect(dirs["pip@untrusted"]).to.equal("/var/lib/dokku/data/shared/groups/untrusted/pip");
         expect(byName("dokku-caches-pip@trusted")).to.not.equal(undefined);
         const apps = await unwrap(out.apps);
-        expect(apps.sandbox.mounts).to.deep.equal([
-            "/var/lib/dokku/data/shared/groups/untrusted/pip:/root/.cache/pip:ro",
-        ]);
+        expect(apps.sandbox.mounts).to.deep.equal({
+            "/root/.cache/pip": "/var/lib/dokku/data/shared/groups/untrusted/pip (read-only)",
+        });
         expect(await unwrap(out.summary)).to.contain("sandbox [group untrusted]: pip (ro)");
     });
 

@@ -69,9 +69,12 @@ describe("e2e: build-phase docker-options for buildpack apps (Dokku 0.38)", func
         expect(apps.api.buildNote).to.contain("RUN --mount=type=cache");
         // Undeclared in the stack: the host decides, reported per run.
         expect(apps.worker.cachesHelpBuild).to.equal(false);
-        const runs = out.lastRuns as Record<string, { builder: string; buildAdded: string[] }>;
+        const runs = out.lastRuns as Record<
+            string,
+            { builder: string; build: Record<string, string> }
+        >;
         expect(runs.worker.builder).to.equal("pack");
-        expect(runs.worker.buildAdded).to.deep.equal([opt]);
+        expect(runs.worker.build).to.deep.equal({ [opt]: "added" });
         expect(runs.api.builder).to.equal("dockerfile");
         expect(String(out.summary)).to.contain("web: pip; builds use caches: yes, build and run");
 

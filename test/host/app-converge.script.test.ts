@@ -8,6 +8,8 @@ import * as path from "path";
 import { AfterChange } from "../../config";
 import { AppDesired, MountSpec } from "../../model/desired-state";
 import { appScript } from "../../host/app-converge";
+import { recordAppliedSh } from "../../host/applied";
+import { parseProbe, probeScript } from "../../host/probe";
 import { cacheDirCreateScript, cacheDirDeleteScript } from "../../host/cache-dirs";
 import { parseResults } from "../../host/result";
 import { storageEntryName } from "../../host/storage-entries";
@@ -107,6 +109,39 @@ for (const version of ["0.37", "0.38"] as const) {
                 "storage:list",
                 "config:export",
             ]);
+        });
+
+        it("records what it applied in the ledger; the probe reads it (else what the ledger owns)", () => {
+            const app = desired(h, "api", ["pip", "npm"]);
+            const opts = {
+                stateDir: h.stateDir,
+                afterChange: "none" as const,
+                maxParallelRestarts: 2,
+            };
+            // Before: a ledger without the record (an earlier release): what it owns.
+            expect(run(h, app, "none").code).to.equal(0);
+            const ledger = path.join(h.stateDir, "apps", "api.json");
+            const led = JSON.parse(fs.readFileSync(ledger, "utf8")) as Record<string, unknown>;
+            expect(led.applied).to.equal(undefined);
+            const probe = () => parseProbe(h.sh(probeScript(["api"], false, h.stateDir)).stdout);
+            const owned = {
+                mounts: [
+                    { h: `${h.sharedRoot}/pip`, c: "/root/.cache/pip" },
+                    { h: `${h.sharedRoot}/npm`, c: "/root/.cache/npm" },
+                ],
+                env: { PIP_CACHE_DIR: "/root/.cache/pip", NPM_CONFIG_CACHE: "/root/.cache/npm" },
+            };
+            expect(probe().state.api.applied).to.deep.equal(owned);
+            // With the record: exactly the desired state of that converge.
+            const one = desired(h, "api", ["npm"]);
+            const r = h.sh(appScript(one, opts, "converge") + recordAppliedSh(one));
+            expect(r.code, r.stderr).to.equal(0);
+            const after = JSON.parse(fs.readFileSync(ledger, "utf8")) as Record<string, unknown>;
+            expect(after.applied).to.deep.equal({
+                mounts: [{ h: `${h.sharedRoot}/npm`, c: "/root/.cache/npm" }],
+                env: { NPM_CONFIG_CACHE: "/root/.cache/npm" },
+            });
+            expect(probe().state.api.applied).to.deep.equal(after.applied);
         });
 
         it("never restarts an app that was never deployed", () => {

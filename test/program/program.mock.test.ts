@@ -147,9 +147,9 @@ describe("resource graph (mocks)", () => {
         const apps = await unwrap(out.apps);
         expect(apps.api.cachesHelpBuild).to.equal(false);
         expect(apps.api.buildNote).to.match(/never the image build/);
-        expect(apps.web.mounts).to.include(
-            "/var/lib/dokku/data/shared/ms-playwright:/root/.cache/ms-playwright",
-        );
+        expect(apps.web.mounts).to.include({
+            "/root/.cache/ms-playwright": "/var/lib/dokku/data/shared/ms-playwright",
+        });
     });
 
     it("rejects bad config before creating anything or touching the host", async () => {
