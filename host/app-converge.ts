@@ -286,10 +286,11 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
       rc=0; ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
       [ "$rc" = 0 ] || dsc_fail "$rc" "reading its env again after a deploy (dokku config:export)" "$PARTLY"
       rm -f -- "$ERR"
+      LOST=$(printf '%s\\n' "$ENV2" | tail -n 1 | jq -c --argjson wenv "$WENV" '. as $env | [$wenv | to_entries[] | select(($env[.key] // null) != .value)]')
       set --
-      for kv in $(printf '%s\\n' "$ENV2" | tail -n 1 | jq -r --argjson wenv "$WENV" '. as $env | $wenv | to_entries[] | select(($env[.key] // null) != .value) | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
+      for kv in $(printf '%s' "$LOST" | jq -r '.[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
       if [ "$#" -gt 0 ]; then
-        echo "dokku-shared-cache: app $APP: the deploy's own config write lost env $(for kv in "$@"; do printf '%s ' "\${kv%%=*}"; done); setting it again" >&2
+        echo "dokku-shared-cache: app $APP: a deploy's own config write (GIT_REV) lost env $(printf '%s' "$LOST" | jq -r 'map(.key) | join(" ")') set by this run; setting it again before the $AFTER" >&2
         dsc_dokku "setting env again after a deploy (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null
       fi
     fi

@@ -163,7 +163,9 @@ function create(ctx) {
             { stdio: "inherit", env: process.env },
         );
         if (r.status === LOCKED_EXIT) {
-            process.stderr.write(` !     ${app} currently has a deploy lock in place. Exiting...\n`);
+            process.stderr.write(
+                ` !     ${app} currently has a deploy lock in place. Exiting...\n`,
+            );
             process.stderr.write(" !     Run 'apps:unlock' to release the existing deploy lock\n");
             return 1;
         }
@@ -205,8 +207,7 @@ function create(ctx) {
             if (!fs.existsSync(records(app))) continue;
             for (const n of fs.readdirSync(records(app)).filter((x) => x.endsWith(".json"))) {
                 const b = JSON.parse(fs.readFileSync(path.join(records(app), n), "utf8"));
-                const display =
-                    b.status === "running" && !pidAlive(b.pid) ? "abandoned" : b.status;
+                const display = b.status === "running" && !pidAlive(b.pid) ? "abandoned" : b.status;
                 const end = b.finished_at ? Date.parse(b.finished_at) : Date.now();
                 views.push({
                     ...b,

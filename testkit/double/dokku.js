@@ -621,7 +621,9 @@ const deploys = require("./dokku-deploys").create({
     entry: __filename,
     env: (app) => Object.fromEntries(loadEnv(app)),
     mounts: (app) =>
-        listMounts(app).map((m) => `${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}`),
+        listMounts(app).map(
+            (m) => `${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}`,
+        ),
     setEnv: (app, k, v, gapMs = 0) => {
         const env = loadEnv(app);
         sleepMs(gapMs); // between its read and its write (Dokku's config writes take no lock)
