@@ -8,10 +8,11 @@
  * mounts of the app's running container afterwards, and what `pulumi up` printed.
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { childOutput } from "../../testkit/child-output";
 import { PulumiStack } from "../../testkit/pulumi-stack";
 import {
     DokkuRun,
@@ -34,16 +35,6 @@ interface BuildRecord {
 const PIP = { PIP_CACHE_DIR: "/root/.cache/pip" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function finished(p: ChildProcess): Promise<DokkuRun> {
-    let stdout = "";
-    let stderr = "";
-    p.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-    p.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve) =>
-        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
-    );
-}
-
 describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the app", function () {
     this.timeout(20 * 60_000);
     let h: RealDokkuHost;
@@ -52,7 +43,7 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
 
     /** The real deploy, in the background (the same environment as RealDokkuHost.dokku). */
     function deployInBackground(app: string): Promise<DokkuRun> {
-        return finished(
+        return childOutput(
             spawn("/usr/bin/dokku", ["git:from-image", app, slow], {
                 env: { PATH: ROOT_LOGIN_PATH, HOME: "/root", LC_ALL: "C.UTF-8" },
             }),

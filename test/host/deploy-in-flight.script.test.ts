@@ -10,13 +10,14 @@
  * container, never on durations.
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { AfterChange } from "../../config";
 import { appScript } from "../../host/app-converge";
 import { DEPLOY_BUSY_EXIT } from "../../host/deploy-wait";
 import { parseResults } from "../../host/result";
+import { childOutput } from "../../testkit/child-output";
 import { DOUBLE_DIR, LocalHost, RunResult } from "../../testkit/local-host";
 import { PIP_ENV, pipApp } from "../fixtures/settings";
 
@@ -36,16 +37,6 @@ interface Container {
     mounts: string[];
 }
 
-function finished(p: ChildProcess): Promise<RunResult> {
-    let stdout = "";
-    let stderr = "";
-    p.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-    p.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve) =>
-        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
-    );
-}
-
 /** The converge, as its own process (so a deploy can run beside it). */
 function converge(
     h: LocalHost,
@@ -57,7 +48,7 @@ function converge(
         maxParallelRestarts: 2,
         deployWaitSeconds: opts.wait,
     });
-    return finished(spawn("/bin/sh", ["-c", script], { env: h.env() }));
+    return childOutput(spawn("/bin/sh", ["-c", script], { env: h.env() }));
 }
 
 /** `dokku git:from-image api …` in the background, as a user's deploy; resolves when it holds the lock. */
@@ -67,7 +58,7 @@ async function deployInBackground(
 ): Promise<{ done: Promise<RunResult> }> {
     const env = { ...h.env() };
     for (const [k, v] of Object.entries(times)) env[`DOKKU_DOUBLE_DEPLOY_${k}_MS`] = String(v);
-    const done = finished(
+    const done = childOutput(
         spawn(path.join(DOUBLE_DIR, "dokku"), ["git:from-image", "api", "localtest/busybox:1"], {
             env,
         }),
