@@ -201,6 +201,25 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
         h.destroyApp(app);
     });
 
+    it("a deploy that starts while up's restart runs (the limit: not serialized): both succeed, the app runs with the mounts and env", async () => {
+        const app = h.createApp("during", { image: LOCAL_IMAGE, checks: true });
+        configure(app);
+        h.clearCalls();
+        const upDone = stack.up();
+        // The observing wrapper logs a call before Dokku runs it.
+        while (!h.calls().some((c) => c.includes("ps:restart"))) await sleep(100);
+        const deploy = deployInBackground(app);
+        const [up, d] = await Promise.all([upDone, deploy]);
+        const out = up.stdout + up.stderr;
+        expect(d.code, d.stdout + d.stderr).to.equal(0);
+        expect(up.code, out).to.equal(0);
+        expect(last(app, "git:from-image")).to.include({ status: "succeeded", exit_code: 0 });
+        const c = running(app);
+        expect(c.env).to.include(PIP);
+        expect(c.binds).to.include(`${path.join(h.sharedRoot, "pip")}:/root/.cache/pip`);
+        h.destroyApp(app);
+    });
+
     it("still deploying after deployWaitSeconds: up names the app and why, changes nothing; the next up converges", async () => {
         const app = h.createApp("skip", { image: LOCAL_IMAGE, checks: true });
         configure(app, { deployWaitSeconds: 2 });
