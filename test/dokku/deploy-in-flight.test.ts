@@ -39,12 +39,16 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
     this.timeout(20 * 60_000);
     let h: RealDokkuHost;
     let stack: PulumiStack;
-    const slow = `localtest/busybox-slow:${crypto.randomBytes(3).toString("hex")}`;
+    const tag = crypto.randomBytes(3).toString("hex");
+    /** Deploys and restarts hold the lock through a 15 s startup check. */
+    const slow = `localtest/busybox-slow:${tag}`;
+    /** Deploys without PIP_CACHE_DIR set hold it for 90 s (the skip case; up's restart is quick). */
+    const slowUntilPip = `localtest/busybox-slow-until-pip:${tag}`;
 
     /** The real deploy, in the background (the same environment as RealDokkuHost.dokku). */
-    function deployInBackground(app: string): Promise<DokkuRun> {
+    function deployInBackground(app: string, image = slow): Promise<DokkuRun> {
         return childOutput(
-            spawn("/usr/bin/dokku", ["git:from-image", app, slow], {
+            spawn("/usr/bin/dokku", ["git:from-image", app, image], {
                 env: { PATH: ROOT_LOGIN_PATH, HOME: "/root", LC_ALL: "C.UTF-8" },
             }),
         );
@@ -86,26 +90,30 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
         h = new RealDokkuHost();
         await h.start();
         h.globalSetup();
-        h.buildImage(
-            slow,
-            {
-                "/app.json": JSON.stringify({
-                    healthchecks: {
-                        web: [
-                            {
-                                type: "startup",
-                                name: "slow start",
-                                command: ["/bin/sh", "-c", "sleep 15"],
-                                attempts: 1,
-                                timeout: 60,
-                                wait: 1,
-                            },
-                        ],
-                    },
-                }),
-            },
-            ['CMD ["/bin/httpd","-f","-p","0.0.0.0:5000","-h","/www"]'],
-        );
+        for (const [image, check] of [
+            [slow, "sleep 15"],
+            [slowUntilPip, 'test -n "$PIP_CACHE_DIR" || sleep 90'],
+        ])
+            h.buildImage(
+                image,
+                {
+                    "/app.json": JSON.stringify({
+                        healthchecks: {
+                            web: [
+                                {
+                                    type: "startup",
+                                    name: "slow start",
+                                    command: ["/bin/sh", "-c", check],
+                                    attempts: 1,
+                                    timeout: 120,
+                                    wait: 1,
+                                },
+                            ],
+                        },
+                    }),
+                },
+                ['CMD ["/bin/httpd","-f","-p","0.0.0.0:5000","-h","/www"]'],
+            );
         stack = await PulumiStack.create({ stack: "real-inflight", env: E2E_ENV });
         await stack.setSecret("privateKey", h.clientKey);
     });
@@ -116,7 +124,7 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
         }
         if (h) {
             await h.stop();
-            h.docker("image", "rm", "-f", slow);
+            h.docker("image", "rm", "-f", slow, slowUntilPip);
         }
     });
 
@@ -143,7 +151,7 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
         const out = up.stdout + up.stderr;
         expect(d.code, d.stdout + d.stderr).to.equal(0);
         expect(up.code, out).to.equal(0);
-        expect(out).to.match(
+        expect(out, out).to.match(
             new RegExp(
                 `dokku-shared-cache: app ${app}: a deploy is running \\(git:from-image build \\S+ \\(pid \\d+, started [0-9T:-]+Z\\)\\); waiting for it to finish before changing the app's mounts and env`,
             ),
@@ -183,7 +191,7 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
             const out = up.stdout + up.stderr;
             expect(d.code, d.stdout + d.stderr).to.equal(0);
             expect(up.code, out).to.equal(0);
-            expect(out).to.match(
+            expect(out, out).to.match(
                 new RegExp(
                     `dokku-shared-cache: app ${app}: a deploy is running \\(git:from-image build [^)]+\\)\\); waiting for it to finish before the restart`,
                 ),
@@ -213,7 +221,11 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
         const out = up.stdout + up.stderr;
         expect(d.code, d.stdout + d.stderr).to.equal(0);
         expect(up.code, out).to.equal(0);
-        expect(last(app, "git:from-image")).to.include({ status: "succeeded", exit_code: 0 });
+        const built = last(app, "git:from-image");
+        expect(built).to.include({ status: "succeeded", exit_code: 0 });
+        // The deploy began before up's restart ended: the two overlapped.
+        const restart = last(app, "ps:restart");
+        expect(Date.parse(built.started_at)).to.be.below(Date.parse(restart.finished_at!));
         const c = running(app);
         expect(c.env).to.include(PIP);
         expect(c.binds).to.include(`${path.join(h.sharedRoot, "pip")}:/root/.cache/pip`);
@@ -223,13 +235,13 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
     it("still deploying after deployWaitSeconds: up names the app and why, changes nothing; the next up converges", async () => {
         const app = h.createApp("skip", { image: LOCAL_IMAGE, checks: true });
         configure(app, { deployWaitSeconds: 2 });
-        const deploy = deployInBackground(app);
+        const deploy = deployInBackground(app, slowUntilPip);
         await untilDeploying(app);
         h.clearCalls();
         const up = await stack.up();
         const out = up.stdout + up.stderr;
         expect(up.code, out).to.not.equal(0);
-        expect(out).to.match(
+        expect(out, out).to.match(
             new RegExp(
                 `dokku-shared-cache: app ${app}: skipped: a deploy of the app is still running after 2s \\(git:from-image build [^)]+\\)\\)\\. Nothing was changed on this app; the next pulumi up converges it \\(or raise deployWaitSeconds\\)\\.`,
             ),
