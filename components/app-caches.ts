@@ -22,6 +22,8 @@ export interface AppCachesArgs extends HostCommandArgs {
     afterChange: AfterChange;
     /** Host-wide bound on concurrent restarts/rebuilds. Default 2. */
     maxParallelRestarts: number;
+    /** Seconds the converge waits for a running deploy of the app (host/deploy-wait.ts). Default 600. */
+    deployWaitSeconds?: number;
     /**
      * Drift repair generation (number of repairs so far, plus one when the
      * host drifted now), from the read-only probe; undefined when drift
@@ -54,6 +56,7 @@ export class AppCaches extends pulumi.ComponentResource {
             stateDir: args.stateDir,
             afterChange: args.afterChange,
             maxParallelRestarts: args.maxParallelRestarts,
+            deployWaitSeconds: args.deployWaitSeconds,
         };
         const repair = args.repair;
         const cmd = convergeCommand(

@@ -60,6 +60,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     app,
                     afterChange: d.afterChange,
                     maxParallelRestarts: d.maxParallelRestarts,
+                    deployWaitSeconds: d.deployWaitSeconds,
                     repair: args.repair?.[app.name],
                 },
                 { parent: this, dependsOn: this.caches.commands },

@@ -77,6 +77,10 @@ export const DEFAULT_CONNECTION: Omit<ConnectionSpec, "host" | "hostKey"> = {
 
 export const DEFAULT_AFTER_CHANGE: AfterChange = "restart";
 export const DEFAULT_MAX_PARALLEL_RESTARTS = 2;
+/** How long an app's converge waits for a running deploy of the app (host/deploy-wait.ts). */
+export const DEFAULT_DEPLOY_WAIT_SECONDS = 600;
+/** The longest wait `deployWaitSeconds` allows (one hour). */
+export const MAX_DEPLOY_WAIT_SECONDS = 3600;
 export const DEFAULT_PURGE_REMOVED_CACHES = false;
 export const DEFAULT_DETECT_DRIFT = true;
 

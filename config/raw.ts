@@ -18,6 +18,7 @@ export const CONFIG_KEYS = [
     "discover",
     "afterChange",
     "maxParallelRestarts",
+    "deployWaitSeconds",
     "purgeRemovedCaches",
     "detectDrift",
     "buildCache",

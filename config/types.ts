@@ -176,6 +176,8 @@ export interface Settings {
     afterChange: AfterChange;
     /** Host-wide bound on concurrent restarts/rebuilds; default 2 (1-32). */
     maxParallelRestarts: number;
+    /** Seconds an app's converge waits for a running deploy of the app; default 600 (0-3600, 0 = skip at once). */
+    deployWaitSeconds: number;
     /** Delete a cache directory's data when the cache leaves the config; default false. */
     purgeRemovedCaches: boolean;
     /** Read each app's mounts and env at preview/up and repair drift; default true. */

@@ -253,6 +253,7 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
     };
     const afterChange = at("afterChange");
     const maxParallelRestarts = at("maxParallelRestarts");
+    const deployWaitSeconds = at("deployWaitSeconds");
     const purgeRemovedCaches = at("purgeRemovedCaches");
     const detectDrift = at("detectDrift");
     const buildCache = raw.buildCache === false ? undefined : at("buildCache");
@@ -275,6 +276,7 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
         discover,
         afterChange: afterChange!,
         maxParallelRestarts: maxParallelRestarts!,
+        deployWaitSeconds: deployWaitSeconds!,
         purgeRemovedCaches: purgeRemovedCaches!,
         detectDrift: detectDrift!,
         buildCache,

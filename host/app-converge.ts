@@ -14,6 +14,8 @@
 import { AfterChange } from "../config/types";
 import { AppDesired } from "../model/desired-state";
 import { buildApplySh, buildReadSh } from "./build-options";
+import { DEFAULT_DEPLOY_WAIT_SECONDS } from "../config/defaults";
+import { DEPLOY_BUSY_EXIT, deployWaitSh } from "./deploy-wait";
 import { dokkuVersionGateSh } from "./dokku-version";
 import { ENV_GUARD_JQ, ENV_UNREADABLE_JQ } from "./env-safety";
 import {
@@ -35,6 +37,12 @@ export interface AppScriptOptions {
      * drift repairs so far (see program.ts). Undefined = leave it alone.
      */
     repair?: number;
+    /**
+     * How long (seconds) to wait for a deploy of the app that is running
+     * when the converge starts, and again before its restart (see
+     * host/deploy-wait.ts). Default {@link DEFAULT_DEPLOY_WAIT_SECONDS}.
+     */
+    deployWaitSeconds?: number;
 }
 
 /**
@@ -138,6 +146,7 @@ APP=${shQuote(app.name)}
 STATE=${shQuote(opts.stateDir)}
 AFTER=${shQuote(opts.afterChange)}
 SLOTS=${shQuote(String(opts.maxParallelRestarts))}
+DEPLOY_WAIT=${shQuote(String(Math.trunc(opts.deployWaitSeconds ?? DEFAULT_DEPLOY_WAIT_SECONDS)))}
 WANT=${shQuote(want)}
 WENV=${shQuote(wenv)}
 # Build-phase docker-options (host/build-options.ts): the stack's builder, the options a buildpack build gets.
@@ -157,7 +166,7 @@ NAMED=false; if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 ${DOKKU_FAILURE_SH}
-# storage:list doubles as the existence check: an unknown app exits 20.
+${deployWaitSh()}# storage:list doubles as the existence check: an unknown app exits 20.
 rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" = 20 ]; then
   rm -f -- "$ERR"
@@ -197,7 +206,14 @@ if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
   if [ -n "$msg" ]; then printf '%s\\n' "$msg" >&2; exit 7; fi
 fi
 ${storageGateSh()}
-${buildReadSh()}save_ledger() { # $1: jq filter over {plan, led}
+${buildReadSh()}# Something to write or a restart pending, and a deploy of this app running now: wait for
+# it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
+if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
+  ! dsc_wait_deploys "$(($(date +%s) + DEPLOY_WAIT))" "changing the app's mounts and env"; then
+  echo "dokku-shared-cache: app $APP: skipped: a deploy of the app is still running after \${DEPLOY_WAIT}s ($DSC_BUSY). Nothing was changed on this app; the next pulumi up converges it (or raise deployWaitSeconds)." >&2
+  exit ${DEPLOY_BUSY_EXIT}
+fi
+save_ledger() { # $1: jq filter over {plan, led}
   printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
@@ -242,17 +258,42 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
   # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
   if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
+    # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
+    # whether the app is deploying; if so, give the slot back and wait.
+    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT)); DSC_SAW_DEPLOY=false
     while :; do
-      i=1; got=false
-      while [ "$i" -le "$SLOTS" ]; do
-        exec 9>"$STATE/locks/restart.$i"
-        if flock -n 9; then got=true; break; fi
-        exec 9>&-
-        i=$((i + 1))
+      while :; do
+        i=1; got=false
+        while [ "$i" -le "$SLOTS" ]; do
+          exec 9>"$STATE/locks/restart.$i"
+          if flock -n 9; then got=true; break; fi
+          exec 9>&-
+          i=$((i + 1))
+        done
+        [ "$got" = true ] && break
+        sleep 1
       done
-      [ "$got" = true ] && break
-      sleep 1
+      DSC_BUSY=$(dsc_deploying); [ -z "$DSC_BUSY" ] && break
+      exec 9>&-; DSC_SAW_DEPLOY=true
+      if ! dsc_wait_deploys "$dsc_deadline" "the $AFTER"; then
+        echo "dokku-shared-cache: app $APP: the app's mounts and env are in place, but a deploy of the app is still running after \${DEPLOY_WAIT}s ($DSC_BUSY); the $AFTER was not run over it and stays pending: the next pulumi up runs it (or raise deployWaitSeconds)." >&2
+        exit ${DEPLOY_BUSY_EXIT}
+      fi
     done
+    if [ "$DSC_SAW_DEPLOY" = true ] && [ "$WENV" != '{}' ]; then
+      # The deploy rewrote the ENV file (git_build's GIT_REV) around our write:
+      # Dokku's config writes are read-modify-write, so check ours is still there.
+      rc=0; ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+      [ "$rc" = 0 ] || dsc_fail "$rc" "reading its env again after a deploy (dokku config:export)" "$PARTLY"
+      rm -f -- "$ERR"
+      LOST=$(printf '%s\\n' "$ENV2" | tail -n 1 | jq -c --argjson wenv "$WENV" '. as $env | [$wenv | to_entries[] | select(($env[.key] // null) != .value)]')
+      set --
+      for kv in $(printf '%s' "$LOST" | jq -r '.[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
+      if [ "$#" -gt 0 ]; then
+        echo "dokku-shared-cache: app $APP: a deploy's own config write (GIT_REV) lost env $(printf '%s' "$LOST" | jq -r 'map(.key) | join(" ")') set by this run; setting it again before the $AFTER" >&2
+        dsc_dokku "setting env again after a deploy (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null
+      fi
+    fi
     rc=0; out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
     exec 9>&-
     if [ "$rc" != 0 ]; then

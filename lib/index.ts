@@ -103,6 +103,8 @@ export interface DokkuSharedCacheHostArgs {
     afterChange?: AfterChange;
     /** Host-wide bound on concurrent restarts (default 2). */
     maxParallelRestarts?: number;
+    /** Seconds an app's converge waits for a running deploy of the app (default 600, 0-3600). */
+    deployWaitSeconds?: number;
     /** Delete a cache's data when it leaves the config (default false). */
     purgeRemovedCaches?: boolean;
     /** Read each app's mounts and env at preview/up and repair drift (default true). */

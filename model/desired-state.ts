@@ -70,6 +70,7 @@ export interface DesiredState {
     apps: AppDesired[];
     afterChange: AfterChange;
     maxParallelRestarts: number;
+    deployWaitSeconds: number;
     purgeRemovedCaches: boolean;
     /** Build cache bounding; undefined = leave Docker's build cache alone. */
     buildCache?: BuildCacheSpec;
@@ -211,6 +212,7 @@ export function buildDesiredState(
         apps: [...apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
         afterChange: settings.afterChange,
         maxParallelRestarts: settings.maxParallelRestarts,
+        deployWaitSeconds: settings.deployWaitSeconds,
         purgeRemovedCaches: settings.purgeRemovedCaches,
         buildCache: settings.buildCache,
         warmup: settings.warmup,

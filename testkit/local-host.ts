@@ -14,7 +14,7 @@ export const DOUBLE_DIR = path.resolve(__dirname, "double");
 export interface Invocation {
     cmd: string;
     args: string[];
-    kind: "read" | "write" | "restart" | "rebuild" | "error";
+    kind: "read" | "write" | "restart" | "rebuild" | "deploy" | "error";
     exit: number;
 }
 

@@ -54,6 +54,7 @@ const READS = new Set([
     "apps:list",
     "apps:exists",
     "apps:report",
+    "builds:list",
     "config:export",
     "config:get",
     "config:show",

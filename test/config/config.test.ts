@@ -25,6 +25,7 @@ describe("validateSettings", () => {
         });
         expect(s.afterChange).to.equal("restart");
         expect(s.maxParallelRestarts).to.equal(2);
+        expect(s.deployWaitSeconds).to.equal(600);
         expect(s.purgeRemovedCaches).to.equal(false);
         expect(s.connection).to.deep.include({
             host: "127.0.0.1",

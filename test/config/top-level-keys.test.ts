@@ -25,6 +25,7 @@ describe("unknown stack keys", () => {
             detectdrift: false,
             nonsense: 1,
             maxParallelRestarts: 0,
+            deployWaitSeconds: 7200,
         });
         const byKey = Object.fromEntries(errs.map((e) => [e.propertyPath, e.reason]));
         expect(byKey["dokku-shared-cache:afterchange"]).to.contain("did you mean afterChange?");
@@ -33,6 +34,7 @@ describe("unknown stack keys", () => {
             .to.contain('unknown setting "nonsense"')
             .and.not.contain("did you mean");
         expect(byKey["dokku-shared-cache:maxParallelRestarts"]).to.contain("1-32; got 0");
+        expect(byKey["dokku-shared-cache:deployWaitSeconds"]).to.contain("0-3600; got 7200");
     });
 
     it("suggests near misses for nested keys too", () => {

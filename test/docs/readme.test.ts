@@ -261,6 +261,7 @@ describe("the library's arg types (lib/index.ts) name the stack keys the schema 
         discover: true,
         afterChange: true,
         maxParallelRestarts: true,
+        deployWaitSeconds: true,
         purgeRemovedCaches: true,
         detectDrift: true,
         buildCache: true,

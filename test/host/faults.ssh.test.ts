@@ -55,11 +55,12 @@ describe("faults over SSH", function () {
         runSsh(h.connection(), h.clientKey, appScript(desired(name), opts()));
 
     // On Dokku 0.38 a full converge of a deployed app with 3 caches whose named entries exist
-    // (the first app's run made them) makes 10 dokku calls: version, storage:list,
+    // (the first app's run made them) makes 11 dokku calls: version, storage:list,
     // config:export, scheduler:report, storage:list-entries, 3 × storage:mount, config:set,
-    // ps:restart (the first app's adds 3 × storage:create).
-    for (let step = 1; step <= 10; step++) {
-        it(`session killed at dokku call ${step} of 10: the next run completes, no duplicates, one restart`, async () => {
+    // builds:list (is a deploy running? host/deploy-wait.ts), ps:restart (the first app's
+    // adds 3 × storage:create).
+    for (let step = 1; step <= 11; step++) {
+        it(`session killed at dokku call ${step} of 11: the next run completes, no duplicates, one restart`, async () => {
             const app = `cut${step}`;
             h.createApp(app, true);
             h.dokku("config:set", "--no-restart", app, "SECRET_KEY=keep-me");

@@ -447,26 +447,11 @@ function failedDeploy(app) {
 }
 /*
  * ps:rebuild runs the git plugin's receive-app, which takes the app's deploy
- * lock exclusively (plugins/git/functions git_receive_app, v0.38.27) with
- * `flock -n` on $DOKKU_LIB_ROOT/data/apps/APP/.deploy.lock
- * (plugins/common/functions acquire_advisory_lock): when another process
- * holds it, it warns and fails. The double asks flock(1) the same question,
- * so a test holds the lock with `flock FILE sleep …`.
+ * lock exclusively (flock -n) and fails when another process holds it; a
+ * ps:restart takes no lock: ./dokku-deploys.js (v0.38.27, read there).
  */
-function deployLocked(app) {
-    const f = path.join(LIB, "data/apps", app, ".deploy.lock");
-    if (!fs.existsSync(f)) return false;
-    const r = require("child_process").spawnSync("flock", ["-n", f, "true"]);
-    return r.status !== 0;
-}
 function restart(app, how) {
     if (how === "rebuild") {
-        if (fs.existsSync(path.join(HOME, app, "refs")) && deployLocked(app)) {
-            err(`${app} currently has a deploy lock in place. Exiting...`);
-            err("Run 'apps:unlock' to release the existing deploy lock");
-            invocation.kind = "error";
-            finish(1);
-        }
         if (deployed(app) && failsRestart(app)) {
             out(`-----> Cleaning up...\n-----> Building ${app} from Dockerfile\n`);
             failedDeploy(app);
@@ -478,11 +463,13 @@ function restart(app, how) {
             invocation.kind = "error";
             finish(1);
         }
+        out("-----> Cleaning up...\n");
+        const code = deploys.rebuild(app);
+        if (code !== 0) {
+            invocation.kind = "error";
+            finish(code);
+        }
         invocation.kind = "rebuild";
-        sleepMs(Number(process.env.DOKKU_DOUBLE_REBUILD_MS || 0));
-        out(
-            `-----> Cleaning up...\n-----> Building ${app} from Dockerfile\n=====> Application deployed:\n`,
-        );
         return;
     }
     if (!deployed(app)) {
@@ -494,8 +481,9 @@ function restart(app, how) {
     const k3s = storage.deployProblem(app);
     if (k3s) fail(k3s);
     invocation.kind = "restart";
-    sleepMs(Number(process.env.DOKKU_DOUBLE_RESTART_MS || 0));
-    out(`-----> Deploying web (count=1)\n=====> Application deployed:\n`);
+    out(`-----> Deploying web (count=1)\n`);
+    deploys.restart(app);
+    out(`=====> Application deployed:\n`);
 }
 function configSet(args, quiet) {
     let encoded = false;
@@ -626,8 +614,30 @@ const pluginCtx = {
 const dockerOptions = require("./dokku-docker-options").create(pluginCtx);
 // Named storage entries and the scheduler selection: ./dokku-storage.js (tags read: see there).
 const storage = require("./dokku-storage").create(pluginCtx);
+// The deploy lock, build records and containers: ./dokku-deploys.js (tags read: see there).
+const deploys = require("./dokku-deploys").create({
+    ...pluginCtx,
+    ROOT,
+    entry: __filename,
+    env: (app) => Object.fromEntries(loadEnv(app)),
+    mounts: (app) =>
+        listMounts(app).map(
+            (m) => `${m.host_path}:${m.container_path}${m.opts ? ":" + m.opts : ""}`,
+        ),
+    setEnv: (app, k, v, gapMs = 0) => {
+        const env = loadEnv(app);
+        sleepMs(gapMs); // between its read and its write (Dokku's config writes take no lock)
+        env.set(k, v);
+        writeEnv(app, env);
+    },
+});
 
 function main(argv) {
+    if (argv[0] === "__locked-deploy") {
+        // The locked part of a deploy, run by ./dokku-deploys.js under flock(1): not a call of its own.
+        const [, app, source, buildMs, checkMs, id] = argv;
+        process.exit(deploys.lockedPart(app, source, Number(buildMs), Number(checkMs), id));
+    }
     let quiet = false;
     while (argv.length && /^--(quiet|trace|force)$/.test(argv[0])) {
         const g = argv.shift();
@@ -716,6 +726,28 @@ function main(argv) {
         case "apps:exists":
             requireApp(args[0]);
             break;
+        case "apps:report":
+            // Only the flag the converge reads (plugins/apps report.go reportLocked).
+            if (args[1] !== "--app-locked") fail("dokku double: only apps:report APP --app-locked");
+            deploys.appLocked(args[0]);
+            break;
+        case "builds:list":
+            if (VERSION !== "0.38") {
+                // No builds plugin before 0.38.0.
+                err(`\`${[cmd, ...args].join(" ")}\` is not a dokku command.`);
+                err("See `dokku help` for a list of available commands.");
+                finish(1);
+            }
+            deploys.buildsList(args);
+            break;
+        case "git:from-image": {
+            requireApp(args[0]);
+            invocation.kind = "deploy";
+            const code = deploys.fromImage(args[0]);
+            if (code !== 0) invocation.kind = "error";
+            finish(code);
+            break;
+        }
         case "repo:purge-cache": {
             // plugins/repo/repo.go PurgeCache (dokku v0.38.27): removes the app's build-stage
             // containers (none exist in the double), then `docker volume rm -f cache-<app>`.
@@ -831,6 +863,7 @@ function main(argv) {
             err("See `dokku help` for a list of available commands.");
             finish(1);
     }
+    deploys.maybeStartAfter(cmd, args);
     finish(0);
 }
 
