@@ -9,6 +9,7 @@ import { appScript, withRepairGeneration } from "../host/app-converge";
 import { parseResults } from "../host/result";
 import { AppDesired, mountArg } from "../model/desired-state";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
+import { dockerfileLinesOutput } from "../report/summary";
 
 /** Stable type token: renaming it would replace every app's resources. */
 export const APP_CACHES_TYPE = "dokku-shared-cache:index:AppCaches";
@@ -40,6 +41,11 @@ export class AppCaches extends pulumi.ComponentResource {
     public readonly buildNote: pulumi.Output<string>;
     /** Whether the caches speed up this app's image builds (Dokku mounts never reach a build). */
     public readonly cachesHelpBuild: pulumi.Output<boolean>;
+    /**
+     * Dockerfile apps: per cache, the Dockerfile line (a BuildKit cache mount with the cache's
+     * fixed id) that lets the image build share it; `{}` for buildpack apps.
+     */
+    public readonly dockerfileLines: pulumi.Output<Record<string, string>>;
     /** The last converge's summary (what changed, whether it restarted); unknown during preview. */
     public readonly lastRun: pulumi.Output<Record<string, unknown> | undefined>;
 
@@ -76,12 +82,14 @@ export class AppCaches extends pulumi.ComponentResource {
         this.env = pulumi.output(args.app.env);
         this.buildNote = pulumi.output(args.app.buildNote);
         this.cachesHelpBuild = pulumi.output(args.app.cachesHelpBuild);
+        this.dockerfileLines = pulumi.output(dockerfileLinesOutput(args.app.dockerfileLines));
         this.lastRun = cmd.stdout.apply((s) => (s ? parseResults(s)[0] : undefined));
         this.registerOutputs({
             mounts: this.mounts,
             env: this.env,
             buildNote: this.buildNote,
             cachesHelpBuild: this.cachesHelpBuild,
+            dockerfileLines: this.dockerfileLines,
             lastRun: this.lastRun,
         });
     }
