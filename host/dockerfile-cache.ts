@@ -374,7 +374,7 @@ for d in ${shQuote(o.dokkuRoot + "/.docker/cli-plugins")} /usr/local/lib/docker/
 done
 fb=$(jq -c '.features.buildkit // null' ${shQuote(o.daemonJson)} 2>/dev/null) || fb=null
 [ -n "$fb" ] || fb=null
-bc=$(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null) || bc=null
+bc=$(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null | jq -c 'if type == "array" then . else null end' 2>/dev/null) || bc=null
 [ -n "$bc" ] || bc=null
 # Docker 20.10 reports a cache mount's size as 0 B (buildkit v0.8 DiskUsage); its bytes are in the
 # snapshot directory named by the record's ID: measure that, read-only.

@@ -90,7 +90,9 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
         r.dockerfileBuilds!.apps.find((a) => a.name === app)!;
 
     before(async function () {
-        const found = SYSTEM_PLUGIN_DIRS.filter((p) => fs.existsSync(path.join(p, "docker-buildx")));
+        const found = SYSTEM_PLUGIN_DIRS.filter((p) =>
+            fs.existsSync(path.join(p, "docker-buildx")),
+        );
         if (found.length || fs.existsSync(path.join(DOKKU_PLUGINS, "docker-buildx"))) {
             throw new Error(
                 `a docker-buildx is already installed (${[...found, DOKKU_PLUGINS].join(", ")}): this test needs a host without it first`,
@@ -127,11 +129,9 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
     after(async () => {
         if (installed) fs.rmSync(path.join(DOKKU_PLUGINS, "docker-buildx"), { force: true });
         if (h) {
-            spawnSync(
-                "docker",
-                ["builder", "prune", "-f", "--filter", "type=exec.cachemount"],
-                { env: { ...env, DOCKER_HOST: h.dockerHost } },
-            );
+            spawnSync("docker", ["builder", "prune", "-f", "--filter", "type=exec.cachemount"], {
+                env: { ...env, DOCKER_HOST: h.dockerHost },
+            });
             await h.stop();
         }
     });
@@ -189,7 +189,10 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
         );
         expect(found.trim()).to.equal(token);
 
-        const p = deploy(names.plain, `FROM localtest/busybox:1\nCMD ["httpd", "-f", "-p", "5000"]\n`);
+        const p = deploy(
+            names.plain,
+            `FROM localtest/busybox:1\nCMD ["httpd", "-f", "-p", "5000"]\n`,
+        );
         expect(p.code, p.out).to.equal(0);
         const off = deploy(names.off, withLine(names.off, "true"));
         expect(off.code, off.out).to.not.equal(0);
