@@ -296,7 +296,8 @@ export interface CacheMountUsage {
 
 /**
  * Sums the `exec.cachemount` records: a record's size is what Docker says, or, when larger, what
- * its snapshot directory holds (`snapshotBytes`, by record ID: Docker 20.10 says 0 B).
+ * its snapshot directory holds (`snapshotBytes`, by record ID: Docker's figure can lag; seen on
+ * dockerd 20.10.24: 0 B for a record holding 100 kB, while another record's 30 MB was right).
  */
 export function cacheMountUsage(
     records: readonly BuildCacheRecord[],
@@ -323,6 +324,27 @@ export function cacheMountUsage(
     }
     return out;
 }
+
+/**
+ * Shell function \`dsc_cache_mount_bytes\`: prints the bytes the build cache's cache mounts
+ * (records of type exec.cachemount) hold on disk, by \`du\` of each record's snapshot
+ * directory (\`<DockerRootDir>/overlay2/<record ID>/diff\`, seen on dockerd 20.10.24: Docker
+ * can report less for them: seen 0 B on 20.10.24 for a record holding 100 kB). Read-only;
+ * prints 0 when Docker does not answer or no record's directory is found.
+ */
+export const CACHE_MOUNT_BYTES_SH = `dsc_cache_mount_bytes() {
+  cmroot=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || cmroot=""
+  cmtotal=0
+  if [ -n "$cmroot" ]; then
+    for cmid in $(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null | jq -r 'if type == "array" then .[] | select(.CacheType == "${CACHE_MOUNT_TYPE}") | .ID else empty end' 2>/dev/null); do
+      case "$cmid" in ''|*[!a-z0-9]*) continue ;; esac
+      [ -d "$cmroot/overlay2/$cmid/diff" ] || continue
+      cmb=$(du -sb -- "$cmroot/overlay2/$cmid/diff" 2>/dev/null | cut -f1)
+      cmtotal=$((cmtotal + \${cmb:-0}))
+    done
+  fi
+  echo "$cmtotal"
+}`;
 
 /** One Dockerfile app for the host read: its name and whether its builder is declared dockerfile. */
 export interface DockerfileAppQuery {
@@ -376,7 +398,7 @@ fb=$(jq -c '.features.buildkit // null' ${shQuote(o.daemonJson)} 2>/dev/null) ||
 [ -n "$fb" ] || fb=null
 bc=$(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null | jq -c 'if type == "array" then . else null end' 2>/dev/null) || bc=null
 [ -n "$bc" ] || bc=null
-# Docker 20.10 reports a cache mount's size as 0 B (buildkit v0.8 DiskUsage); its bytes are in the
+# Docker's size for a cache mount can lag (seen: 0 B on 20.10.24 for 100 kB); its bytes are in the
 # snapshot directory named by the record's ID: measure that, read-only.
 root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || root=""
 du='{'; dsep=''

@@ -13,9 +13,9 @@
  *   the second app's build reads what the first app's build put in the cache;
  * - an app whose Dockerfile lacks the line: caches help the build "no";
  * - an app with DOCKER_BUILDKIT=0 in its config: reported, its deploy fails;
- * - the cache mounts' bytes (Docker 20.10 reports 0 B for them: measured from
- *   their snapshot directories) over the bound, then under it after
- *   `docker builder prune --filter type=exec.cachemount`.
+ * - the cache mounts' bytes (measured from
+ *   their snapshot directories) over the bound, then under it after the
+ *   program's prune job (host/build-cache.ts pruneScript, its cache-mount pass).
  * The private dockerd has no bridge, so each app gets the build option
  * `--network=none` (Dokku passes `--network` to `docker image build`).
  */
@@ -25,6 +25,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { validateSettings } from "../../config";
+import { pruneScript } from "../../host/build-cache";
 import { parseReportOutput, reportScript } from "../../host/facts";
 import { DesiredState, buildDesiredState } from "../../model/desired-state";
 import { HostReport, buildReport } from "../../report/host-report";
@@ -118,7 +119,7 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
                         { name: names.off, caches: ["pip"] },
                     ],
                     caches: { pip: true },
-                    buildCache: { maxSize: "200kB" },
+                    buildCache: { maxSize: "10MB" },
                     sharedRoot: h.sharedRoot,
                     stateDir: h.stateDir,
                     hostPaths: { ...h.hostPaths(), dokkuRoot: "/home/dokku" },
@@ -168,7 +169,7 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
             names.first,
             withLine(
                 names.first,
-                `echo ${token} > "$PIP_CACHE_DIR/from-first" && head -c 300000 /dev/urandom > "$PIP_CACHE_DIR/blob"`,
+                `echo ${token} > "$PIP_CACHE_DIR/from-first" && head -c 30000000 /dev/urandom > "$PIP_CACHE_DIR/blob"`,
             ),
         );
         expect(w.code, w.out).to.equal(0);
@@ -224,18 +225,27 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
             `app ${names.off}: its Dockerfile (Dockerfile) carries RUN --mount=type=cache, but Dokku builds it without BuildKit`,
         );
 
-        // The bytes: Docker 20.10 says 0 B for a cache mount; the snapshot holds the 300 kB.
+        // The bytes: the snapshot directory holds the 30 MB.
         const c = rep.dockerfileBuilds!.cacheMounts;
-        expect(c.totalBytes).to.be.greaterThan(300_000);
-        expect(c.dockerBytes).to.be.lessThan(c.totalBytes);
+        expect(c.totalBytes).to.be.greaterThan(30_000_000);
         expect(rep.dockerfileBuilds!.overBound).to.equal(true);
         expect(rep.problems.join("\n")).to.contain("build cache mounts:");
     });
 
-    it("after the cache-mount prune, the cache mounts' total is under the bound", () => {
-        h.docker("builder", "prune", "-f", "--filter", "type=exec.cachemount");
+    it("the program's prune job brings the cache mounts under the bound", () => {
+        const r = spawnSync(
+            "/bin/sh",
+            ["-c", pruneScript({ olderThan: "8760h", maxSize: "10MB" })],
+            { encoding: "utf8", env: { ...env, DOCKER_HOST: h.dockerHost } },
+        );
+        expect(r.status, r.stderr).to.equal(0);
+        // Docker counted this record's 30 MB (on 20.10.24 its figure can also lag: seen 0 B): the
+        // size pass (--keep-storage 10000000) or else the cache-mount pass removes it.
+        expect(r.stderr).to.match(
+            /docker builder prune --force (--all --keep-storage|--filter type=exec.cachemount)/,
+        );
         const rep = report();
-        expect(rep.dockerfileBuilds!.cacheMounts.totalBytes).to.be.lessThan(200_000);
+        expect(rep.dockerfileBuilds!.cacheMounts.totalBytes).to.be.lessThan(10_000_000);
         expect(rep.dockerfileBuilds!.overBound).to.equal(false);
     });
 });

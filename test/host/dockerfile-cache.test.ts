@@ -24,7 +24,7 @@ describe("Dockerfile apps: the BuildKit cache-mount line", () => {
     });
 
     it("builds the line from the cache's container path and env, quoting what needs it", () => {
-        const caches = new Map([
+        const caches = new Map<string, { env: Record<string, string> }>([
             ["pip", { env: { PIP_CACHE_DIR: "/root/.cache/pip" } }],
             ["odd", { env: { B: "two words", A: "x" } }],
         ]);

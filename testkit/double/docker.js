@@ -137,9 +137,22 @@ function prune(legacy) {
     }
     const now = Math.floor(Date.now() / 1000);
     let items = load();
-    const removable = (it) => !it.inUse && (o.all || it.dangling);
+    // A cache mount (exec.cachemount) is a mutable record no image shares: pruned without --all
+    // too (buildkit cache/manager.go prune skips only internal, frontend and shared records).
+    let type;
+    const removable = (it) =>
+        !it.inUse &&
+        (o.all || it.dangling || it.type === "exec.cachemount") &&
+        (type === undefined || (it.type || "regular") === type);
     let until;
     for (const f of o.filters) {
+        // `type=X` becomes BuildKit's `type==X` (moby builder-next toBuildkitPruneInfo, buildx
+        // v0.24.0 commands/prune.go toBuildkitPruneInfo): the record type, exactly.
+        const t = /^type=(.+)$/.exec(f);
+        if (t) {
+            type = t[1];
+            continue;
+        }
         const m = /^until=(.*)$/.exec(f);
         if (!m || (until = parseAge(m[1])) === undefined) {
             process.stderr.write(`invalid filter '${f}'\n`);
