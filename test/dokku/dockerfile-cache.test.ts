@@ -49,6 +49,8 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
     let h: RealDokkuHost;
     let d: DesiredState;
     let installed = false;
+    /** Whether ~dokku/.docker was there before this test (else the test removes it after). */
+    let hadDockerDir = true;
     const names: Record<"first" | "second" | "plain" | "off", string> = {
         first: "",
         second: "",
@@ -99,6 +101,7 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
                 `a docker-buildx is already installed (${[...found, DOKKU_PLUGINS].join(", ")}): this test needs a host without it first`,
             );
         }
+        hadDockerDir = fs.existsSync("/home/dokku/.docker");
         h = new RealDokkuHost();
         await h.start();
         h.globalSetup();
@@ -129,6 +132,9 @@ describe("real Dokku 0.38.27: Dockerfile apps share BuildKit cache mounts", func
     });
     after(async () => {
         if (installed) fs.rmSync(path.join(DOKKU_PLUGINS, "docker-buildx"), { force: true });
+        // buildx also leaves its state (~dokku/.docker/buildx): gone with the directory we made.
+        if (installed && !hadDockerDir)
+            fs.rmSync("/home/dokku/.docker", { recursive: true, force: true });
         if (h) {
             spawnSync("docker", ["builder", "prune", "-f", "--filter", "type=exec.cachemount"], {
                 env: { ...env, DOCKER_HOST: h.dockerHost },
