@@ -60,12 +60,12 @@ export async function verifySettings(
             `cannot read ${c.user}@${c.host}:${c.port} (ssh exit ${r.code}): ${r.stderr.trim()}`,
         );
     }
-    const { observed, facts } = parseReportOutput(r.stdout);
+    const { observed, facts, dockerfile } = parseReportOutput(r.stdout);
     const desired = buildDesiredState(
         settings,
         observed.apps.filter((a) => !checkAppName(a)),
     );
-    return buildReport(desired, observed, facts, `${c.user}@${c.host}:${c.port}`);
+    return buildReport(desired, observed, facts, `${c.user}@${c.host}:${c.port}`, dockerfile);
 }
 
 /** One host of a fleet: its report, or why it could not be read; exit 0 in sync, 1 drift, 2 error. */

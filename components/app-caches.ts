@@ -9,7 +9,7 @@ import { recordAppliedSh } from "../host/applied";
 import { appScript, withRepairGeneration } from "../host/app-converge";
 import { parseResults } from "../host/result";
 import { AppDesired } from "../model/desired-state";
-import { lastRunView, mountsByPath } from "../report/summary";
+import { dockerfileLinesOutput, lastRunView, mountsByPath } from "../report/summary";
 import { HostCommandArgs, convergeCommand, hostArgs } from "./remote-command";
 
 /** Stable type token: renaming it would replace every app's resources. */
@@ -44,6 +44,11 @@ export class AppCaches extends pulumi.ComponentResource {
     public readonly buildNote: pulumi.Output<string>;
     /** Whether the caches speed up this app's image builds (Dokku mounts never reach a build). */
     public readonly cachesHelpBuild: pulumi.Output<boolean>;
+    /**
+     * Dockerfile apps: per cache, the Dockerfile line (a BuildKit cache mount with the cache's
+     * fixed id) that lets the image build share it; `{}` for buildpack apps.
+     */
+    public readonly dockerfileLines: pulumi.Output<Record<string, string>>;
     /**
      * The last converge's summary (what it did per container path, env key and build option,
      * whether it restarted; see `lastRunView`); unknown during preview.
@@ -86,6 +91,7 @@ export class AppCaches extends pulumi.ComponentResource {
         this.env = pulumi.output(args.app.env);
         this.buildNote = pulumi.output(args.app.buildNote);
         this.cachesHelpBuild = pulumi.output(args.app.cachesHelpBuild);
+        this.dockerfileLines = pulumi.output(dockerfileLinesOutput(args.app.dockerfileLines));
         this.lastRun = cmd.stdout.apply((s) => {
             const r = s ? parseResults(s)[0] : undefined;
             return r && lastRunView(r);
@@ -95,6 +101,7 @@ export class AppCaches extends pulumi.ComponentResource {
             env: this.env,
             buildNote: this.buildNote,
             cachesHelpBuild: this.cachesHelpBuild,
+            dockerfileLines: this.dockerfileLines,
             lastRun: this.lastRun,
         });
     }

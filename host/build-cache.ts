@@ -12,6 +12,7 @@ import { RESULT_MARKER } from "./result";
 import { shJoin, shQuote } from "./shell";
 import { dockerSize } from "../config/size-units";
 import { CACHE_PRUNE_FUNCTIONS_SH, CachePruneTarget, cachePruneCallsSh } from "./cache-prune";
+import { CACHE_MOUNT_BYTES_SH, CACHE_MOUNT_TYPE } from "./dockerfile-cache";
 
 /** Dokku's own build-cache prune (plugins/builder/install-builder-prune, dokku v0.38.27). */
 export const DOKKU_PRUNE_UNIT = "docker-builder-prune";
@@ -274,8 +275,38 @@ dsc_run() {
 case "$variant" in
 ${branches}
 esac
+${cacheMountPassSh(opts.maxSize)}
 printf '%s{"variant":"%s","engine":"%s","buildx":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$variant" "$engine" "$bx"
 `;
+}
+
+/**
+ * After the Docker pass: BuildKit cache mounts (Dockerfile apps' \`RUN --mount=type=cache\`,
+ * host/dockerfile-cache.ts). Docker's figure for them can lag (seen: 0 B on 20.10.24 for a record
+ * holding 100 kB), and what it does not count neither the size prune above nor
+ * the builder GC sees them (and no GC policy can bound them alone: host/dockerfile-cache.ts).
+ * When their bytes on disk exceed \`maxSize\`, every unused cache mount is pruned through the
+ * daemon (\`--filter type=exec.cachemount\`: moby v20.10.24 and v28.5.2 builder-next
+ * toBuildkitPruneInfo, buildx v0.24.0 commands/prune.go, both make it \`type==exec.cachemount\`);
+ * the next build fills them again.
+ */
+function cacheMountPassSh(maxSize: string): string {
+    const cmd = (v: PruneVariant) =>
+        shJoin([
+            ...PRUNE_VARIANT_TABLE.find((r) => r.variant === v)!.command,
+            "--force",
+            "--filter",
+            `type=${CACHE_MOUNT_TYPE}`,
+        ]);
+    return `${CACHE_MOUNT_BYTES_SH}
+cm=$(dsc_cache_mount_bytes)
+if [ "$cm" -gt ${dockerSize(maxSize)} ]; then
+  echo "dokku-shared-cache: BuildKit cache mounts hold $cm bytes, over ${dockerSize(maxSize)}: pruning them" >&2
+  case "$variant" in
+    legacy) dsc_run ${cmd("legacy")} ;;
+    *) dsc_run ${cmd("buildx-keep")} ;;
+  esac
+fi`;
 }
 
 /**

@@ -89,7 +89,12 @@ const RUN_TIME =
  * declared (the converge resolves `unknown` on the host and reports it in
  * `lastRuns`). `unwritable` lists caches the build user cannot write.
  */
-export function buildNote(builder: Builder, unwritable: readonly string[] = []): string {
+export function buildNote(
+    builder: Builder,
+    unwritable: readonly string[] = [],
+    /** A Dockerfile app's cache lines (host/dockerfile-cache.ts); the first is quoted. */
+    lines: readonly string[] = [],
+): string {
     const fix = unwritable.length
         ? ` But the build user cannot write ${unwritable.join(", ")}, so those get no build mount: ` +
           "give each a containerPath outside /root (0700 in the build image, e.g. /cache/pip), its env var the same path, and " +
@@ -100,8 +105,11 @@ export function buildNote(builder: Builder, unwritable: readonly string[] = []):
     switch (builder) {
         case "dockerfile":
             return (
-                "Dockerfile build: run time only. Dokku mounts reach the deploy and run containers, never the image build:" +
-                " Dockerfile builds take no volumes (Dokku drops -v build options); use BuildKit cache mounts in the Dockerfile (RUN --mount=type=cache,target=/root/.cache/pip pip install …), bounded by the builder GC (buildCache.gc)."
+                "Dockerfile build: run time only, unless the Dockerfile carries the cache lines. Dokku mounts reach the deploy and run containers, never the image build:" +
+                " Dockerfile builds take no volumes (Dokku drops -v build options). Put the line dockerfileLines gives per cache in the Dockerfile" +
+                ` (${lines[0] ?? "RUN --mount=type=cache,id=dsc-<cache>,target=<containerPath>,sharing=locked …"}):` +
+                " every build on the host then shares one BuildKit cache per id, bounded by the build cache prune and GC (buildCache)." +
+                " Dokku must build with BuildKit (npm run verify says whether it does; docs/dockerfile-builds.md)."
             );
         case "herokuish":
         case "pack":

@@ -6,6 +6,12 @@
  */
 import { DesiredState } from "../model/desired-state";
 import { DOKKU_PRUNE_UNIT, UNIT_NAME } from "./build-cache";
+import {
+    DockerfileFacts,
+    dockerfileCandidates,
+    dockerfileFactsScript,
+    parseDockerfileFacts,
+} from "./dockerfile-cache";
 import { Observed, parseProbe, probeScript } from "./probe";
 import { shQuote } from "./shell";
 
@@ -137,14 +143,29 @@ export function reportScript(d: DesiredState, everyApp: boolean): string {
         everyApp,
         "",
         d.stateDir,
-    )}\n${factsScript(d)}`;
+    )}\n${factsScript(d)}${dockerfileReportSh(d)}`;
 }
 
-export function parseReportOutput(stdout: string): { observed: Observed; facts: HostFacts } {
+/** The third line, for Dockerfile apps (host/dockerfile-cache.ts); "" when the stack has none. */
+function dockerfileReportSh(d: DesiredState): string {
+    const apps = dockerfileCandidates(d.apps);
+    if (apps.length === 0) return "";
+    return `\n${dockerfileFactsScript(apps, {
+        dokkuRoot: d.hostPaths.dokkuRoot ?? "/home/dokku",
+        daemonJson: d.hostPaths.daemonJson,
+    })}`;
+}
+
+export function parseReportOutput(stdout: string): {
+    observed: Observed;
+    facts: HostFacts;
+    dockerfile?: DockerfileFacts;
+} {
     const lines = stdout.split("\n").filter((l) => l.trim() !== "");
     if (lines.length < 2) throw new Error("unexpected report output: " + stdout.slice(0, 200));
     return {
         observed: parseProbe(lines[0]),
         facts: JSON.parse(lines[1]) as HostFacts,
+        ...(lines[2] ? { dockerfile: parseDockerfileFacts(lines[2]) } : {}),
     };
 }

@@ -11,6 +11,7 @@ import {
     cachesHelpBuild,
     wantedBuildOptions,
 } from "../host/build-options";
+import { DockerfileCacheLine, dockerfileCacheLines } from "../host/dockerfile-cache";
 import {
     AfterChange,
     BuildCacheSpec,
@@ -61,6 +62,12 @@ export interface AppDesired {
      * (run time only) and for an undeclared builder (resolved on the host: lastRuns.builder).
      */
     cachesHelpBuild: boolean;
+    /**
+     * For a Dockerfile app (declared `dockerfile`, or `unknown`: resolved on the host), the
+     * Dockerfile line per cache it uses: a BuildKit cache mount with the cache's fixed id
+     * (host/dockerfile-cache.ts); empty for buildpack builders.
+     */
+    dockerfileLines: DockerfileCacheLine[];
 }
 
 export interface DesiredState {
@@ -116,6 +123,10 @@ function appDesired(
         });
         Object.assign(env, c.env);
     }
+    const lines =
+        builder === "dockerfile" || builder === "unknown"
+            ? dockerfileCacheLines(mounts, caches, group)
+            : [];
     return {
         name,
         builder,
@@ -125,7 +136,8 @@ function appDesired(
         env: Object.fromEntries(
             Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         ),
-        ...buildStory(builder, mounts, caches),
+        ...buildStory(builder, mounts, caches, lines),
+        dockerfileLines: lines,
     };
 }
 
@@ -134,6 +146,7 @@ function buildStory(
     builder: Builder,
     mounts: readonly MountSpec[],
     caches: Map<string, CacheSpec>,
+    lines: readonly DockerfileCacheLine[],
 ): Pick<AppDesired, "buildNote" | "cachesHelpBuild" | "buildOptions"> {
     const canWrite = (b: string, cn: string) => {
         const c = caches.get(cn);
@@ -144,7 +157,11 @@ function buildStory(
         .map((m) => m.cache);
     const relevant = builder === "herokuish" || builder === "pack" ? unwritable : [];
     return {
-        buildNote: buildOptionsNote(builder, relevant),
+        buildNote: buildOptionsNote(
+            builder,
+            relevant,
+            lines.map((l) => l.line),
+        ),
         cachesHelpBuild: cachesHelpBuild(builder, relevant),
         buildOptions:
             builder === "dockerfile"

@@ -2,6 +2,7 @@
  * The host report as text: the table `npm run verify` prints.
  */
 import { parseVersion } from "../host/build-cache";
+import { dockerfileBuildsLines } from "./dockerfile-builds";
 import { HostReport } from "./host-report";
 
 /** `1234567890` → `1.23 GB` (decimal, like Docker). */
@@ -117,6 +118,7 @@ export function formatReport(r: HostReport): string {
         );
     }
     out.push("", ...accountingLines(r), "");
+    if (r.dockerfileBuilds) out.push(...dockerfileBuildsLines(r.dockerfileBuilds), "");
     out.push(
         `Apps on the host not managed by this stack: ${r.unmanagedApps.length ? r.unmanagedApps.join(", ") : "none"}`,
     );

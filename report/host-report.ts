@@ -15,6 +15,8 @@ import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../
 import { HostFacts } from "../host/facts";
 import { Observed, ObservedApp } from "../host/probe";
 import { DesiredState, mountArg } from "../model/desired-state";
+import { DockerfileFacts } from "../host/dockerfile-cache";
+import { DockerfileBuildsReport, dockerfileBuildsReport } from "./dockerfile-builds";
 import { driftOf, mountPresent } from "./drift";
 
 export interface AppReport {
@@ -83,6 +85,8 @@ export interface HostReport {
     disk: HostFacts["disk"];
     unmanagedApps: string[];
     accounting: DiskAccounting;
+    /** Dockerfile apps and BuildKit cache mounts (report/dockerfile-builds.ts); absent without Dockerfile apps. */
+    dockerfileBuilds?: DockerfileBuildsReport;
 }
 
 /** The app a Dokku cache volume belongs to: `cache-<app>` (herokuish), pack's (host/purge-app-cache.ts). */
@@ -123,6 +127,7 @@ export function buildReport(
     observed: Observed,
     facts: HostFacts,
     host: string,
+    dockerfile?: DockerfileFacts,
 ): HostReport {
     const problems: string[] = [];
     const apps: AppReport[] = d.apps.map((a) => {
@@ -218,6 +223,12 @@ export function buildReport(
         dokkuPrune: facts.dokkuPrune ?? { found: "none", disabledByUs: false },
     };
     const buildx = parseBuildxVersion(facts.docker.buildx) ?? "";
+    const dockerfileBuilds = dockerfile ? dockerfileBuildsReport(d, dockerfile) : undefined;
+    for (const x of dockerfileBuilds?.apps ?? []) {
+        const a = apps.find((y) => y.name === x.name);
+        if (a) Object.assign(a, { builder: x.builder, cachesHelpBuild: x.cachesHelpBuild });
+    }
+    problems.push(...(dockerfileBuilds?.problems ?? []));
     return {
         host,
         inSync: problems.length === 0,
@@ -240,5 +251,6 @@ export function buildReport(
         disk: facts.disk,
         unmanagedApps: observed.apps.filter((a) => !managed.has(a)),
         accounting,
+        ...(dockerfileBuilds ? { dockerfileBuilds } : {}),
     };
 }

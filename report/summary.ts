@@ -20,6 +20,8 @@ export interface AppSummary {
     discovered: boolean;
     cachesHelpBuild: boolean;
     buildNote: string;
+    /** Dockerfile apps only: per cache, the Dockerfile line that shares it with the build (host/dockerfile-cache.ts). */
+    dockerfileLines?: Record<string, string>;
 }
 
 /** An app's mounts keyed by container path (outputs `apps.<app>.mounts` and the app's `mounts`). */
@@ -98,9 +100,19 @@ export function appSummary(d: DesiredState): Record<string, AppSummary> {
                 discovered: a.discovered,
                 cachesHelpBuild: a.cachesHelpBuild,
                 buildNote: a.buildNote,
+                ...(a.dockerfileLines.length
+                    ? { dockerfileLines: dockerfileLinesOutput(a.dockerfileLines) }
+                    : {}),
             },
         ]),
     );
+}
+
+/** The `dockerfileLines` output: cache name → its Dockerfile line. */
+export function dockerfileLinesOutput(
+    lines: readonly { cache: string; line: string }[],
+): Record<string, string> {
+    return Object.fromEntries(lines.map((l) => [l.cache, l.line]));
 }
 
 /** The human-readable summary exported as a stack output. */

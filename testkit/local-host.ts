@@ -101,7 +101,17 @@ export class LocalHost {
         return hostPathsUnder(this.root);
     }
     /** Replaces the docker double's build cache (`lastUsedHoursAgo` per entry). */
-    seedBuildCache(items: { id: string; size: number; hoursAgo: number; inUse?: boolean }[]): void {
+    seedBuildCache(
+        items: {
+            id: string;
+            size: number;
+            hoursAgo: number;
+            inUse?: boolean;
+            /** The record type (`exec.cachemount` for a BuildKit cache mount); default regular. */
+            type?: string;
+            description?: string;
+        }[],
+    ): void {
         const f = path.join(this.root, "var/lib/docker-double/build-cache.json");
         fs.mkdirSync(path.dirname(f), { recursive: true });
         const now = Math.floor(Date.now() / 1000);
@@ -114,6 +124,8 @@ export class LocalHost {
                     lastUsed: now - i.hoursAgo * 3600,
                     dangling: false,
                     inUse: i.inUse ?? false,
+                    ...(i.type ? { type: i.type } : {}),
+                    ...(i.description ? { description: i.description } : {}),
                 })),
             ),
         );

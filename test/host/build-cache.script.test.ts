@@ -413,3 +413,55 @@ describe("build cache scripts (docker double)", () => {
         expect(PRUNE_VARIANTS).to.have.length(4);
     });
 });
+
+describe("the prune job's BuildKit cache-mount pass (docker double: Docker's size for a cache mount can lag, seen 0 B)", () => {
+    let h: LocalHost;
+    beforeEach(() => {
+        h = new LocalHost("0.38");
+    });
+    afterEach(() => h.cleanup());
+
+    /** A cache-mount record Docker reports as 0 B, whose snapshot directory holds `bytes`. */
+    function seed(bytes: number): void {
+        h.seedBuildCache([
+            { id: "layer1", size: 100, hoursAgo: 1 },
+            {
+                id: "cm1",
+                size: 0,
+                hoursAgo: 1,
+                type: "exec.cachemount",
+                description: "cached mount /root/.cache/pip from exec /bin/sh -c pip install .",
+            },
+        ]);
+        const dir = path.join(h.root, "var/lib/docker/overlay2/cm1/diff");
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "blob"), Buffer.alloc(bytes));
+    }
+    for (const [engine, buildx] of [
+        ["20.10.24", "none"],
+        ["28.2.2", "0.24.0"],
+    ]) {
+        it(`prunes the cache mounts when their bytes on disk exceed maxSize, through the daemon (${engine}/${buildx})`, () => {
+            seed(30_000);
+            const host = on(h, engine, buildx);
+            const r = host.sh(pruneScript({ ...SPEC, maxSize: "20kB" }));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(h.buildCache().map((i) => i.id)).to.deep.equal(["layer1"]);
+            expect(r.stderr).to.contain("BuildKit cache mounts hold");
+            const p = h.dockerLog().filter((i) => i.args.includes("type=exec.cachemount"));
+            expect(p.map((i) => i.args.slice(0, 2).join(" "))).to.deep.equal([
+                buildx === "none" ? "builder prune" : "buildx prune",
+            ]);
+            expectNothingForbidden(h);
+        });
+    }
+    it("leaves them alone under the bound", () => {
+        seed(10_000);
+        const r = h.sh(pruneScript({ ...SPEC, maxSize: "20kB" }));
+        expect(r.code, r.stderr).to.equal(0);
+        expect(h.buildCache().map((i) => i.id)).to.deep.equal(["layer1", "cm1"]);
+        expect(h.dockerLog().filter((i) => i.args.includes("type=exec.cachemount"))).to.deep.equal(
+            [],
+        );
+    });
+});
