@@ -76,7 +76,7 @@ export function formatReport(r: HostReport): string {
     if (missing.length) out.push("", ...missing);
     out.push(
         "",
-        "(Dokku mounts reach deploy and run containers only, never an image build: no app's build uses these caches.)",
+        "(Storage mounts reach deploy and run containers only, never an image build: a build uses the caches through a build-phase docker-option (herokuish, pack) or a BuildKit cache mount in its Dockerfile.)",
         "",
     );
     const cacheRows = [
