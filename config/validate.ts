@@ -265,6 +265,7 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
         );
     }
     const hostPaths = at("hostPaths");
+    const disk = at("disk");
     if (problems.list.length > before) return undefined;
     return {
         connection: connection!,
@@ -280,5 +281,6 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
         buildCache,
         warmup: warmup!,
         hostPaths: hostPaths!,
+        disk: disk!,
     };
 }

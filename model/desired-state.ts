@@ -17,6 +17,7 @@ import {
     Builder,
     CacheBound,
     CacheSpec,
+    DiskSpec,
     HostPathsSpec,
     Settings,
     WarmupSpec,
@@ -75,6 +76,8 @@ export interface DesiredState {
     buildCache?: BuildCacheSpec;
     warmup: WarmupSpec;
     hostPaths: HostPathsSpec;
+    /** Free-space threshold (first aid, `verify`). */
+    disk: DiskSpec;
 }
 
 /** Host directory of a cache, for the host-wide share or for one cache group. */
@@ -215,6 +218,7 @@ export function buildDesiredState(
         buildCache: settings.buildCache,
         warmup: settings.warmup,
         hostPaths: settings.hostPaths,
+        disk: settings.disk,
     };
 }
 
