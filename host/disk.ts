@@ -33,8 +33,13 @@ import { shQuote } from "./shell";
 /** Dokku's data (`DOKKU_LIB_ROOT` of its Debian package). */
 export const DOKKU_LIB_ROOT = "/var/lib/dokku";
 
-/** One file system holding some of the watched paths (deduplicated by mount point). */
+/**
+ * One file system holding some of the watched paths, deduplicated by device (`stat -c %d`), not
+ * by mount point: dockerd 20.10 bind-mounts its data root onto itself (seen on the real test
+ * host: `df` then names the data root as its own mount), which is the same file system.
+ */
 export interface DiskFs {
+    /** Its mount point: the shortest `df` names for the paths on it. */
     mount: string;
     sizeBytes: number;
     availBytes: number;
@@ -58,7 +63,7 @@ export function firstAidRecord(stateDir: string): string {
 }
 
 /**
- * Shell function `dsc_disk`: prints one JSON array of {@link DiskFs}, one entry per mount point,
+ * Shell function `dsc_disk`: prints one JSON array of {@link DiskFs}, one entry per file system,
  * for Docker's data root (`docker info`; `/var/lib/docker` when the daemon does not answer),
  * /var/lib/dokku, the shared root and the state dir (each its nearest existing ancestor).
  * Read-only: `docker info`, `df`, `jq`; no temp file.
@@ -70,16 +75,19 @@ export function diskFunctionSh(p: DiskPaths): string {
   for dsc_lp in "docker \${dsc_droot:-/var/lib/docker}" ${shQuote(`dokku ${p.dokkuLib ?? DOKKU_LIB_ROOT}`)} ${shQuote(`shared ${p.sharedRoot}`)} ${shQuote(`state ${p.stateDir}`)}; do
     dsc_l=\${dsc_lp%% *}; dsc_p=\${dsc_lp#* }
     while [ ! -e "$dsc_p" ] && [ "$dsc_p" != / ]; do dsc_p=$(dirname -- "$dsc_p"); done
+    dsc_dev=$(stat -c %d -- "$dsc_p" 2>/dev/null) || dsc_dev=''
     dsc_line=$(df -P -B1 -- "$dsc_p" 2>/dev/null | awk 'NR == 2 { m = $6; for (i = 7; i <= NF; i++) m = m " " $i; print $2 "\\t" $4 "\\t" m }') || dsc_line=''
     [ -n "$dsc_line" ] || continue
-    dsc_rows="$dsc_rows$dsc_l	$dsc_p	$dsc_line
+    dsc_rows="$dsc_rows$dsc_l	$dsc_p	\${dsc_dev:-$dsc_p}	$dsc_line
 "
   done
   printf '%s' "$dsc_rows" | jq -R -s -c '[split("\\n")[] | select(. != "") | split("\\t")
-    | {label: .[0], path: .[1], sizeBytes: (.[2] | tonumber), availBytes: (.[3] | tonumber), mount: .[4]}]
-    | reduce .[] as $r ([]; if any(.[]; .mount == $r.mount)
-        then map(if .mount == $r.mount then .labels += [$r.label] | .paths += [$r.path] else . end)
-        else . + [{mount: $r.mount, sizeBytes: $r.sizeBytes, availBytes: $r.availBytes, labels: [$r.label], paths: [$r.path]}] end)'
+    | {label: .[0], path: .[1], dev: .[2], sizeBytes: (.[3] | tonumber), availBytes: (.[4] | tonumber), mount: .[5]}]
+    | reduce .[] as $r ([]; if any(.[]; .dev == $r.dev)
+        then map(if .dev == $r.dev then .labels += [$r.label] | .paths += [$r.path]
+          | if ($r.mount | length) < (.mount | length) then .mount = $r.mount else . end else . end)
+        else . + [{dev: $r.dev, mount: $r.mount, sizeBytes: $r.sizeBytes, availBytes: $r.availBytes, labels: [$r.label], paths: [$r.path]}] end)
+    | map(del(.dev))'
 }`;
 }
 

@@ -86,6 +86,11 @@ describe("real Dokku 0.38.27: a full disk, first aid, converge", function () {
         const out = (await stack.outputs()) as { firstAid: FirstAidResult };
         const fa = out.firstAid;
         expect(fa.ran).to.equal(true);
+        // One loop file system, counted once (dockerd bind-mounts its data root onto itself).
+        const loop = fa.disk.find((d) => d.labels.includes("docker"))!;
+        expect(loop.labels).to.deep.equal(["docker", "shared", "state"]);
+        expect(fa.disk.filter((d) => d.sizeBytes === loop.sizeBytes)).to.have.length(1);
+        expect(fa.freedBytes).to.be.below(loop.sizeBytes);
         // Down to the 20 MB bound: at least the reclaimable build cache beyond it, plus the pip cache.
         expect(fa.freedBytes).to.be.at.least(reclaimable - 20e6);
         expect(availBytes(w.mnt)).to.be.at.least(freeBefore + reclaimable - 20e6);
