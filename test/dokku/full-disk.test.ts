@@ -72,7 +72,9 @@ describe("real Dokku 0.38.27: a full disk, first aid, converge", function () {
 
     it("up on the full disk exits 0, frees the reclaimable build cache, converges every app; the next up is a no-op; the user's things stay", async () => {
         const h = w.host;
-        expect(w.writeFails(), `the file system is full (${availBytes(w.mnt)} B free)`).to.equal(true);
+        expect(w.writeFails(), `the file system is full (${availBytes(w.mnt)} B free)`).to.equal(
+            true,
+        );
         const bc = w.buildCache();
         const reclaimable = parseDockerSize(bc.reclaimable.split(" ")[0])!;
         expect(reclaimable).to.be.at.least(150 * MB);
