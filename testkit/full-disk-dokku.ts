@@ -21,7 +21,10 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { availBytes, fill } from "./full-fs";
 import { LOCAL_IMAGE, ROOT_LOGIN_PATH, RealDokkuHost } from "./real-dokku-host";
+
+export { availBytes };
 
 const DEFAULT_DOKKU = "/etc/default/dokku";
 const MB = 1024 * 1024;
@@ -41,12 +44,6 @@ function bridges(): string {
 
 function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Bytes free on the file system holding `dir` (df's Avail). */
-export function availBytes(dir: string): number {
-    const out = run("df", ["-P", "-B1", dir]);
-    return Number(out.split("\n")[1].trim().split(/\s+/)[3]);
 }
 
 export class FullDiskDokku {
@@ -210,13 +207,7 @@ export class FullDiskDokku {
 
     /** Fills the loop file system until a write fails; returns the bytes left free. */
     fill(): number {
-        // Again after a sync: ext4's delayed allocation can give back blocks it had reserved.
-        spawnSync("sh", [
-            "-c",
-            'cat /dev/zero > "$1/filler" 2>/dev/null; sync; i=0; for pass in 1 2; do while head -c 4096 /dev/zero > "$1/fill.$i" 2>/dev/null; do i=$((i + 1)); done; rm -f "$1/fill.$i"; sync; done; exit 0',
-            "sh",
-            this.mnt,
-        ]);
+        fill(this.mnt);
         return availBytes(this.mnt);
     }
 

@@ -13,21 +13,10 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { availBytes as avail, canMountTmpfs, fill, mountTmpfs } from "../../testkit/full-fs";
 import { World, changes, endWorld, hostConfig, makeWorld, ok, previewJson } from "./world";
 
 const MB = 1024 * 1024;
-
-function sh(cmd: string, args: string[]): { code: number; err: string } {
-    const r = spawnSync(cmd, args, { encoding: "utf8" });
-    return { code: r.status ?? -1, err: r.stderr };
-}
-function fill(dir: string): void {
-    spawnSync("/bin/sh", ["-c", 'cat /dev/zero > "$1/filler" 2>/dev/null; exit 0', "sh", dir]);
-}
-function avail(dir: string): number {
-    const r = spawnSync("df", ["-P", "-B1", dir], { encoding: "utf8" });
-    return Number(r.stdout.split("\n")[1].trim().split(/\s+/)[3]);
-}
 
 describe("e2e full-disk first aid (real engine, full tmpfs)", function () {
     this.timeout(900000);
@@ -38,11 +27,7 @@ describe("e2e full-disk first aid (real engine, full tmpfs)", function () {
     let raw: Record<string, unknown>;
 
     before(async function () {
-        const probe = fs.mkdtempSync("/tmp/dsc-mount-probe-");
-        const can = sh("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", probe]).code === 0;
-        if (can) sh("umount", [probe]);
-        fs.rmSync(probe, { recursive: true });
-        if (!can) {
+        if (!canMountTmpfs()) {
             console.warn("SKIPPED: cannot mount tmpfs here (no CAP_SYS_ADMIN)");
             this.skip();
         }
@@ -54,9 +39,7 @@ describe("e2e full-disk first aid (real engine, full tmpfs)", function () {
             [dockerRoot, "32m"],
             [full, "16m"],
         ]) {
-            fs.mkdirSync(d, { recursive: true });
-            const r = sh("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", d]);
-            if (r.code !== 0) throw new Error(r.err);
+            mountTmpfs(d, `size=${size}`);
             mounted.push(d);
         }
         // Docker's side: 12 MB of old build cache, 2 MB recent, then full.
@@ -98,7 +81,7 @@ describe("e2e full-disk first aid (real engine, full tmpfs)", function () {
         w.stack.setConfig(raw);
     });
     after(async () => {
-        for (const m of mounted.reverse()) sh("umount", ["-l", m]);
+        for (const m of mounted.reverse()) spawnSync("umount", ["-l", m]);
         mounted = [];
         await endWorld(w);
     });

@@ -13,23 +13,9 @@ import { DiskFs, firstAidRecord, firstAidScript, parseFirstAid } from "../../hos
 import { parseProbe, probeScript } from "../../host/probe";
 import { stdinScript } from "../../host/stdin-script";
 import { LocalHost, RunResult, withEnv } from "../../testkit/local-host";
+import { availBytes as dfAvail, canMountTmpfs, fill, mountTmpfs } from "../../testkit/full-fs";
 
 const MB = 1024 * 1024;
-
-function sh(cmd: string, args: string[]): { code: number; err: string } {
-    const r = spawnSync(cmd, args, { encoding: "utf8" });
-    return { code: r.status ?? -1, err: r.stderr };
-}
-
-/** Fills the file system holding `dir` to its last byte (a filler file there). */
-function fill(dir: string): void {
-    spawnSync("/bin/sh", ["-c", 'cat /dev/zero > "$1/filler" 2>/dev/null; exit 0', "sh", dir]);
-}
-
-function dfAvail(dir: string): number {
-    const r = spawnSync("df", ["-P", "-B1", dir], { encoding: "utf8" });
-    return Number(r.stdout.split("\n")[1].trim().split(/\s+/)[3]);
-}
 
 describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", function () {
     let h: LocalHost;
@@ -40,14 +26,10 @@ describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", functi
     let stateDir: string;
 
     before(function () {
-        const probe = fs.mkdtempSync("/tmp/dsc-mount-probe-");
-        if (sh("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", probe]).code !== 0) {
-            fs.rmSync(probe, { recursive: true });
+        if (!canMountTmpfs()) {
             console.warn("SKIPPED: cannot mount tmpfs here (no CAP_SYS_ADMIN)");
             this.skip();
         }
-        sh("umount", [probe]);
-        fs.rmSync(probe, { recursive: true });
     });
 
     beforeEach(() => {
@@ -55,9 +37,7 @@ describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", functi
         dockerRoot = path.join(h.root, "var/lib/docker");
         dokkuLib = path.join(h.root, "var/lib/dokku");
         for (const d of [dockerRoot, dokkuLib]) {
-            fs.mkdirSync(d, { recursive: true });
-            const r = sh("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", d]);
-            if (r.code !== 0) throw new Error(r.err);
+            mountTmpfs(d, "size=16m");
             mounted.push(d);
         }
         sharedRoot = path.join(dokkuLib, "data/shared");
@@ -66,7 +46,7 @@ describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", functi
     });
 
     afterEach(() => {
-        for (const m of mounted.reverse()) sh("umount", ["-l", m]);
+        for (const m of mounted.reverse()) spawnSync("umount", ["-l", m]);
         mounted = [];
         h.cleanup();
     });
@@ -204,9 +184,7 @@ describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", functi
         fs.writeFileSync(path.join(stateDir, "apps/api.json"), '{"repair":4}\n');
         // A file system with no inode left: no temp dir can be made there.
         const tmp = path.join(h.root, "tmp-full");
-        fs.mkdirSync(tmp);
-        const m = sh("mount", ["-t", "tmpfs", "-o", "size=1m,nr_inodes=2", "tmpfs", tmp]);
-        if (m.code !== 0) throw new Error(m.err);
+        mountTmpfs(tmp, "size=1m,nr_inodes=2");
         mounted.push(tmp);
         fs.writeFileSync(path.join(tmp, "filler"), "");
         const full = withEnv(h, { TMPDIR: tmp });

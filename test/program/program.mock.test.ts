@@ -183,25 +183,21 @@ describe("resource graph (mocks)", () => {
             web: { exists: true, mounts: [], env: {}, repair: null, unread: true },
             worker: { exists: true, mounts: [], env: {}, repair: null, unread: true },
         };
-        const firstAidText = () => {
+        /** The first aid command's create/update/delete after a run whose probe saw `avail` free and record `rec`. */
+        const firstAidText = async (avail: number, rec: number) => {
+            recorded.splice(0);
+            await runWith(validRaw({ disk: { minFree: "2GB" } }), {
+                apps: ["api", "web", "worker"],
+                state,
+                disk: [fs1(avail)],
+                firstAid: rec,
+            });
             const c = recorded.find((r) => r.name === "dokku-first-aid-run")!;
             return [c.inputs.create, c.inputs.update, c.inputs.delete];
         };
-        await runWith(validRaw({ disk: { minFree: "2GB" } }), {
-            apps: ["api", "web", "worker"],
-            state,
-            disk: [fs1(0)],
-            firstAid: 4,
-        });
-        expect(firstAidText()).to.deep.equal(["sh -s converge 5", "sh -s converge 5", undefined]);
-        recorded.splice(0);
-        await runWith(validRaw({ disk: { minFree: "2GB" } }), {
-            apps: ["api", "web", "worker"],
-            state,
-            disk: [fs1(3e9)],
-            firstAid: 5,
-        });
-        expect(firstAidText()).to.deep.equal(["sh -s converge 5", "sh -s converge 5", undefined]);
+        const next = ["sh -s converge 5", "sh -s converge 5", undefined];
+        expect(await firstAidText(0, 4), "below minFree: the next generation").to.deep.equal(next);
+        expect(await firstAidText(3e9, 5), "above it: the recorded one").to.deep.equal(next);
         const stdin = String(recorded.find((r) => r.name === "dokku-first-aid-run")!.inputs.stdin);
         expect(stdin).to.contain("MIN=2000000000").and.not.contain("/gen/");
     });
