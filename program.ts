@@ -45,8 +45,8 @@ export interface HostPlan {
     drift: Record<string, string>;
     /** Local known_hosts pinning the host key, for the warm-up's ssh. */
     knownHostsFile?: string;
-    /** The first aid generation (undefined when the host was not probed). */
-    firstAid?: number;
+    /** The first aid generation and whether it is due now (undefined when the host was not probed). */
+    firstAid?: { generation: number; due: boolean };
 }
 
 /** Waits for an Output's value inside the program (the value stays out of logs). */
@@ -218,7 +218,10 @@ export async function planHost(
         settings,
         desired,
         drift,
-        firstAid: verdict?.firstAid?.generation,
+        firstAid: verdict?.firstAid && {
+            generation: verdict.firstAid.generation,
+            due: verdict.firstAid.low.length > 0,
+        },
         repair: settings.detectDrift ? verdict?.repair : undefined,
         knownHostsFile: warmupKnownHosts(settings),
     };

@@ -31,7 +31,7 @@ export interface DokkuSharedCacheArgs extends Omit<HostCommandArgs, "stateDir"> 
      * The first aid generation from the probe (program.ts: one more than the host's record when
      * a file system is below `disk.minFree`); undefined when the program did not probe.
      */
-    firstAid?: number;
+    firstAid?: { generation: number; due: boolean };
     /** The validated connection (host, port, user), for the Docker provider of the optional warm-up. */
     connectionSpec?: ConnectionSpec;
     /** Local known_hosts file pinning the host key, for the warm-up's ssh (e.g. `~/.dokku-shared-cache/known_hosts`). */
@@ -60,7 +60,8 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
             `${name}-first-aid`,
             {
                 connection: args.connection,
-                generation: args.firstAid,
+                generation: args.firstAid?.generation,
+                due: args.firstAid?.due,
                 script: firstAidScript({
                     sharedRoot: d.sharedRoot,
                     stateDir: d.stateDir,

@@ -27,6 +27,12 @@ export interface FirstAidArgs {
      * probe (`detectDrift: false` and no `discover`): the command then keeps its last text.
      */
     generation?: number;
+    /**
+     * Whether a file system is below `disk.minFree` now. When not, a changed script (other
+     * bounds in the stack) is not an update: the command keeps its last script until first aid
+     * is due again, so a config change does not run it and a converged host shows no change.
+     */
+    due?: boolean;
 }
 
 export class FirstAid extends pulumi.ComponentResource {
@@ -50,7 +56,10 @@ export class FirstAid extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                ...(gen === undefined ? { ignoreChanges: ["create", "update"] } : {}),
+                ignoreChanges: [
+                    ...(gen === undefined ? ["create", "update"] : []),
+                    ...(args.due ? [] : ["stdin"]),
+                ],
             },
         );
         this.result = this.command.stdout.apply((s) => {
