@@ -15,6 +15,7 @@ import { remoteConnection } from "./components/remote-command";
 import { dokkuVersionProblem, dokkuVersionWarning } from "./host/dokku-version";
 import { connectionId } from "./host/generation";
 import { Observed } from "./host/probe";
+import { lowFileSystems, minFreeBytes } from "./host/disk";
 import { pinKnownHost } from "./io/known-hosts";
 import { ProbeVerdict, engineProcessId, saveVerdict, takeVerdict } from "./io/probe-verdict";
 import { probeHost } from "./io/ssh";
@@ -44,6 +45,8 @@ export interface HostPlan {
     drift: Record<string, string>;
     /** Local known_hosts pinning the host key, for the warm-up's ssh. */
     knownHostsFile?: string;
+    /** The first aid generation and whether it is due now (undefined when the host was not probed). */
+    firstAid?: { generation: number; due: boolean };
 }
 
 /** Waits for an Output's value inside the program (the value stays out of logs). */
@@ -90,7 +93,23 @@ async function observeHost(
         settings.apps.map((a) => a.name),
         settings.discover.enabled,
         settings.stateDir,
+        { sharedRoot: settings.sharedRoot, stateDir: settings.stateDir },
     );
+}
+
+/**
+ * First aid generations: a file system below `disk.minFree` gets the host's recorded first aid
+ * generation plus one in the first aid command's text, so `up` runs it before anything writes
+ * (components/first-aid.ts); once it ran, the host records that generation and the text is
+ * stable again.
+ */
+export function judgeFirstAid(observed: Observed, minFree: string): ProbeVerdict["firstAid"] {
+    const low = lowFileSystems(observed.disk ?? [], minFreeBytes(minFree)).map((d) => ({
+        mount: d.mount,
+        availBytes: d.availBytes,
+        labels: d.labels,
+    }));
+    return { generation: (observed.firstAid ?? 0) + (low.length ? 1 : 0), low };
 }
 
 /** Supported Dokku versions are checked, not claimed: refuse before any resource. */
@@ -180,7 +199,12 @@ export async function planHost(
         settings,
         hostAppNames(settings, saved?.apps ?? observed?.apps),
     );
-    const verdict = saved ?? (observed && judgeDrift(desired, observed, settings.detectDrift));
+    const verdict =
+        saved ??
+        (observed && {
+            ...judgeDrift(desired, observed, settings.detectDrift),
+            firstAid: judgeFirstAid(observed, settings.disk.minFree),
+        });
     if (!saved && verdict && id && dryRun) saveVerdict(id, verdict);
     const drift = verdict?.drift ?? {};
     for (const app of verdict?.warn ?? []) {
@@ -188,10 +212,22 @@ export async function planHost(
             `app ${app} drifted on the host (${drift[app]}); this run converges it again`,
         );
     }
+    for (const d of verdict?.firstAid?.low ?? []) {
+        void pulumi.log.warn(
+            `disk: ${d.mount} (${d.labels.join(", ")}) on ${settings.connection.host} has ${d.availBytes} bytes free, below disk.minFree (${settings.disk.minFree}); ` +
+                (dryRun
+                    ? "pulumi up will prune Docker's build cache and the shared caches to their bounds first (first aid; this preview prunes nothing)"
+                    : "pruning Docker's build cache and the shared caches to their bounds before anything is written (first aid)"),
+        );
+    }
     return {
         settings,
         desired,
         drift,
+        firstAid: verdict?.firstAid && {
+            generation: verdict.firstAid.generation,
+            due: verdict.firstAid.low.length > 0,
+        },
         repair: settings.detectDrift ? verdict?.repair : undefined,
         knownHostsFile: warmupKnownHosts(settings),
     };
@@ -212,6 +248,7 @@ export function declareHost(
             connection: remoteConnection(c, privateKey),
             desired: plan.desired,
             repair: plan.repair,
+            firstAid: plan.firstAid,
             connectionId: connectionId(c, key),
             ...(c.sudo ? { sudo: true } : {}),
             connectionSpec: c,
@@ -237,6 +274,7 @@ export function stackOutputs(host: DokkuSharedCache, plan: HostPlan) {
                   pruned: host.buildCache.pruned,
               })
             : pulumi.output(undefined),
+        firstAid: host.firstAid.result,
         lastRuns: pulumi.all(
             Object.fromEntries(Object.entries(host.apps).map(([n, a]) => [n, a.lastRun])),
         ),

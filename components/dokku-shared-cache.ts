@@ -12,6 +12,9 @@ import { BuildCache } from "./docker-build-cache";
 import { cachePruneTargets } from "../model/desired-state";
 import { HostCommandArgs, hostArgs } from "./remote-command";
 import { SharedCaches } from "./shared-caches";
+import { FirstAid } from "./first-aid";
+import { firstAidScript, minFreeBytes } from "../host/disk";
+import { DEFAULT_BUILD_CACHE } from "../config/defaults";
 
 /** Stable type token. */
 export const DOKKU_SHARED_CACHE_TYPE = "dokku-shared-cache:index:DokkuSharedCache";
@@ -24,6 +27,11 @@ export interface DokkuSharedCacheArgs extends Omit<HostCommandArgs, "stateDir"> 
      * when drift detection is off.
      */
     repair?: Record<string, number>;
+    /**
+     * The first aid generation from the probe (program.ts: one more than the host's record when
+     * a file system is below `disk.minFree`); undefined when the program did not probe.
+     */
+    firstAid?: { generation: number; due: boolean };
     /** The validated connection (host, port, user), for the Docker provider of the optional warm-up. */
     connectionSpec?: ConnectionSpec;
     /** Local known_hosts file pinning the host key, for the warm-up's ssh (e.g. `~/.dokku-shared-cache/known_hosts`). */
@@ -32,6 +40,8 @@ export interface DokkuSharedCacheArgs extends Omit<HostCommandArgs, "stateDir"> 
 
 export class DokkuSharedCache extends pulumi.ComponentResource {
     public readonly caches: SharedCaches;
+    /** Frees space on a full host first; everything that writes depends on it. */
+    public readonly firstAid: FirstAid;
     public readonly apps: Record<string, AppCaches>;
     public readonly buildCache?: BuildCache;
     public readonly warmup?: CacheWarmup;
@@ -46,10 +56,27 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
         super(DOKKU_SHARED_CACHE_TYPE, name, {}, opts);
         const d = args.desired;
         const host = hostArgs({ ...args, stateDir: d.stateDir });
+        this.firstAid = new FirstAid(
+            `${name}-first-aid`,
+            {
+                connection: args.connection,
+                generation: args.firstAid?.generation,
+                due: args.firstAid?.due,
+                script: firstAidScript({
+                    sharedRoot: d.sharedRoot,
+                    stateDir: d.stateDir,
+                    minFree: minFreeBytes(d.disk.minFree),
+                    buildCache: d.buildCache ?? DEFAULT_BUILD_CACHE,
+                    caches: cachePruneTargets(d.dirs),
+                }),
+            },
+            { parent: this },
+        );
+        const afterFirstAid = [this.firstAid.command];
         this.caches = new SharedCaches(
             `${name}-caches`,
             { ...host, dirs: d.dirs, purgeRemovedCaches: d.purgeRemovedCaches },
-            { parent: this },
+            { parent: this, dependsOn: afterFirstAid },
         );
         this.apps = {};
         for (const app of d.apps) {
@@ -63,7 +90,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     deployWaitSeconds: d.deployWaitSeconds,
                     repair: args.repair?.[app.name],
                 },
-                { parent: this, dependsOn: this.caches.commands },
+                { parent: this, dependsOn: [...this.caches.commands, ...afterFirstAid] },
             );
         }
         if (d.buildCache) {
@@ -75,7 +102,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     paths: d.hostPaths,
                     caches: cachePruneTargets(d.dirs),
                 },
-                { parent: this, dependsOn: this.caches.commands },
+                { parent: this, dependsOn: [...this.caches.commands, ...afterFirstAid] },
             );
         }
         const pw = d.warmup.playwright;
@@ -91,7 +118,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                     identityFile: pw.identityFile,
                     knownHostsFile: args.knownHostsFile,
                 },
-                { parent: this, dependsOn: this.caches.commands },
+                { parent: this, dependsOn: [...this.caches.commands, ...afterFirstAid] },
             );
         }
         this.cacheDirs = this.caches.paths;

@@ -100,6 +100,9 @@ export const DEFAULT_GC: GcSpec = {
 /** The cache a Playwright warm-up fills unless the stack names another. */
 export const DEFAULT_WARMUP_CACHE = "ms-playwright";
 
+/** Free space below which `verify` warns and `pulumi up` runs first aid (docs/full-disk.md). */
+export const DEFAULT_DISK_MIN_FREE = "1GB";
+
 export const DEFAULT_HOST_PATHS: HostPathsSpec = {
     daemonJson: "/etc/docker/daemon.json",
     systemdUnitDir: "/etc/systemd/system",

@@ -24,6 +24,7 @@ export const CONFIG_KEYS = [
     "buildCache",
     "warmup",
     "hostPaths",
+    "disk",
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];

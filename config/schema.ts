@@ -15,6 +15,7 @@ import {
     DEFAULT_CONNECTION,
     DEFAULT_CUSTOM_CACHE_BOUND,
     DEFAULT_DETECT_DRIFT,
+    DEFAULT_DISK_MIN_FREE,
     DEFAULT_GC,
     DEFAULT_HOST_PATHS,
     DEFAULT_MAX_PARALLEL_RESTARTS,
@@ -578,6 +579,13 @@ export const hostPathsSchema = settingsObject(
     .transform(given)
     .default({ ...DEFAULT_HOST_PATHS });
 
+export const diskSchema = settingsObject(
+    { minFree: size.default(DEFAULT_DISK_MIN_FREE) },
+    "must be an object {minFree}",
+)
+    .transform(given)
+    .default({ minFree: DEFAULT_DISK_MIN_FREE });
+
 /** One schema per stack key (each parsed on its own, so one bad key hides no other's problems). */
 export const KEY_SCHEMAS = {
     connection: connectionSchema,
@@ -594,4 +602,5 @@ export const KEY_SCHEMAS = {
     buildCache: buildCacheSchema,
     warmup: warmupSchema,
     hostPaths: hostPathsSchema,
+    disk: diskSchema,
 };

@@ -159,6 +159,16 @@ export interface HostPathsSpec {
     dokkuRoot?: string;
 }
 
+/** Free-space watch on the host's file systems (Docker's data root, /var/lib/dokku, sharedRoot, stateDir). */
+export interface DiskSpec {
+    /**
+     * Below this many bytes free on any of them, `verify` warns and `pulumi up` runs first aid
+     * (build-cache and shared-cache prunes to their bounds) before anything that writes.
+     * A config size, e.g. `"2GB"`; default `"1GB"`.
+     */
+    minFree: string;
+}
+
 export interface Settings {
     /** How to reach the host over SSH. */
     connection: ConnectionSpec;
@@ -188,4 +198,6 @@ export interface Settings {
     warmup: WarmupSpec;
     /** Host paths; default the standard ones. */
     hostPaths: HostPathsSpec;
+    /** Free-space threshold for first aid and `verify`; default `{minFree: "1GB"}`. */
+    disk: DiskSpec;
 }

@@ -266,6 +266,7 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
         );
     }
     const hostPaths = at("hostPaths");
+    const disk = at("disk");
     if (problems.list.length > before) return undefined;
     return {
         connection: connection!,
@@ -282,5 +283,6 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
         buildCache,
         warmup: warmup!,
         hostPaths: hostPaths!,
+        disk: disk!,
     };
 }

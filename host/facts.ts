@@ -12,6 +12,7 @@ import {
     dockerfileFactsScript,
     parseDockerfileFacts,
 } from "./dockerfile-cache";
+import { DiskFs, diskFunctionSh } from "./disk";
 import { Observed, parseProbe, probeScript } from "./probe";
 import { shQuote } from "./shell";
 
@@ -29,7 +30,8 @@ export interface HostFacts {
         /** `docker system df --format '{{json .}}'` rows, or null when Docker did not answer. */
         df: { Type: string; Size: string; Reclaimable: string; TotalCount: string }[] | null;
     };
-    disk: { label: string; path: string; mount: string; sizeBytes: number; availBytes: number }[];
+    /** Free space per file system: Docker's data root, /var/lib/dokku, the shared root, the state dir (host/disk.ts). */
+    disk: DiskFs[];
     scheduler: "systemd" | "cron" | "none";
     daemonGc: Record<string, unknown> | null;
     /** The last run of the shared-cache pass per cache (`<stateDir>/caches/<name>.json`). */
@@ -43,7 +45,9 @@ export interface HostFacts {
 }
 
 /** Read-only facts about caches, Docker and disks; one JSON line. */
-export function factsScript(d: Pick<DesiredState, "dirs" | "hostPaths" | "stateDir">): string {
+export function factsScript(
+    d: Pick<DesiredState, "dirs" | "hostPaths" | "stateDir" | "sharedRoot">,
+): string {
     const caches = d.dirs.map((c) => `${shQuote(c.name)} ${shQuote(c.hostPath)}`).join(" ");
     const p = d.hostPaths;
     return `set -u
@@ -66,24 +70,16 @@ bx=$(docker buildx version 2>/dev/null | head -n 1) || bx=""
 root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || root=""
 df=$(docker system df --format '{{json .}}' 2>/dev/null | jq -sc .) || df=null
 [ -n "$df" ] || df=null
-printf '},"docker":{"engine":%s,"buildx":%s,"rootDir":%s,"df":%s},"disk":[' "$(js "$engine")" "$(js "$bx")" "$(js "$root")" "$df"
-sep=''
-for p in "\${root:-/var/lib/docker}" ${shQuote(d.dirs[0]?.hostPath ?? d.stateDir)}; do
-  if [ -z "$sep" ]; then label=docker; else label=caches; fi
-  while [ ! -e "$p" ] && [ "$p" != / ]; do p=$(dirname -- "$p"); done
-  line=$(df -P -B1 -- "$p" 2>/dev/null | awk 'NR==2 {print $2, $4, $6}')
-  if [ -n "$line" ]; then
-    set -- $line
-    printf '%s{"label":"%s","path":%s,"sizeBytes":%s,"availBytes":%s,"mount":%s}' "$sep" "$label" "$(js "$p")" "$1" "$2" "$(js "$3")"
-    sep=','
-  fi
-done
+${diskFunctionSh({ sharedRoot: d.sharedRoot, stateDir: d.stateDir })}
+dk=$(dsc_disk) || dk=''
+[ -n "$dk" ] || dk='[]'
+printf '},"docker":{"engine":%s,"buildx":%s,"rootDir":%s,"df":%s},"disk":%s' "$(js "$engine")" "$(js "$bx")" "$(js "$root")" "$df" "$dk"
 if [ -e ${shQuote(`${p.systemdUnitDir}/${UNIT_NAME}.timer`)} ]; then sched=systemd
 elif [ -e ${shQuote(`${p.cronDir}/${UNIT_NAME}`)} ]; then sched=cron
 else sched=none; fi
 gc=$(jq -c '.builder.gc // null' ${shQuote(p.daemonJson)} 2>/dev/null) || gc=null
 [ -n "$gc" ] || gc=null
-printf '],"scheduler":"%s","daemonGc":%s' "$sched" "$gc"
+printf ',"scheduler":"%s","daemonGc":%s' "$sched" "$gc"
 ${accountingSh(d)}
 `;
 }

@@ -6,6 +6,7 @@
  */
 import { APPLIED_JQ, AppliedRecord } from "./applied";
 import { BUILD_SEEN_JQ } from "./build-options";
+import { DiskFs, DiskPaths, diskFunctionSh, firstAidRecord } from "./disk";
 import { shQuote } from "./shell";
 
 export interface ObservedApp {
@@ -39,6 +40,12 @@ export interface Observed {
     /** What `dokku version` printed (absent from probes that did not read it). */
     dokkuVersion?: string;
     state: Record<string, ObservedApp>;
+    /** Free space per file system (host/disk.ts), when the probe was asked for it. */
+    disk?: DiskFs[] | null;
+    /** The generation the first aid last recorded on the host (0: never). */
+    firstAid?: number;
+    /** True when the host had no room for the probe's temp dir: apps were not read (unread). */
+    degraded?: boolean;
 }
 
 /**
@@ -59,9 +66,21 @@ export function probeScript(
     stateDir = "",
     /** Where to find the ledgers for the build-option reads (`verify` passes it without `stateDir`). */
     buildStateDir = stateDir,
+    /** Also read free space and the first aid's generation (host/disk.ts). */
+    disk?: DiskPaths,
 ): string {
     const explicit = apps.length ? apps.map(shQuote).join(" ") : "''";
+    // Read first, before anything that needs a temp file: on a full disk this is what counts.
+    const diskSh = disk
+        ? `${diskFunctionSh(disk)}
+dsc_dk=$(dsc_disk) || dsc_dk=''
+[ -n "$dsc_dk" ] || dsc_dk=null
+dsc_fa=$(cat -- ${shQuote(firstAidRecord(disk.stateDir))} 2>/dev/null) || dsc_fa=0
+case "$dsc_fa" in ''|*[!0-9]*) dsc_fa=0 ;; esac
+dsc_extra=$(printf ',"disk":%s,"firstAid":%s' "$dsc_dk" "$dsc_fa")`
+        : "dsc_extra=''";
     return `set -eu
+${diskSh}
 STATE=${shQuote(stateDir)}
 BSTATE=${shQuote(buildStateDir)}
 list=$(dokku --quiet apps:list 2>/dev/null || true)
@@ -73,9 +92,25 @@ P=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 case "$P" in ''|*[!0-9]*) P=1 ;; esac
 P=$((P * 2)); [ "$P" -le 8 ] || P=8; [ "$P" -ge 2 ] || P=2
 umask 077
-pt=$(mktemp -d "\${TMPDIR:-/tmp}/dsc-probe.XXXXXX")
+pt=''
+if ! pt=$(mktemp -d "\${TMPDIR:-/tmp}/dsc-probe.XXXXXX" 2>/dev/null) || ! mkfifo "$pt/slots" 2>/dev/null; then
+  # No room for a temp dir (a full disk): the apps are not read this time (their converge reads
+  # them anyway); each keeps the drift repair generation its ledger holds.
+  [ -z "$pt" ] || rm -rf "$pt"
+  echo "dokku-shared-cache: probe: no room for a temp dir in \${TMPDIR:-/tmp}; apps not read this time" >&2
+  printf '{"apps":%s,"dokkuVersion":%s,"degraded":true%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')" "$(printf '%s' "$ver" | jq -Rs .)" "$dsc_extra"
+  sep=''
+  for app in ${explicit}; do
+    [ -n "$app" ] || continue
+    rep=null
+    if [ -n "$STATE" ] && [ -s "$STATE/apps/$app.json" ]; then rep=$(jq -r '.repair // 0' "$STATE/apps/$app.json" 2>/dev/null || echo 0); fi
+    printf '%s%s:{"exists":true,"mounts":[],"env":{},"repair":%s,"unread":true}' "$sep" "$(printf '%s' "$app" | jq -R .)" "$rep"
+    sep=','
+  done
+  printf '}}\n'
+  exit 0
+fi
 trap 'rm -rf "$pt"' EXIT
-mkfifo "$pt/slots"
 exec 9<>"$pt/slots"
 i=0
 while [ "$i" -lt "$P" ]; do echo >&9; i=$((i + 1)); done
@@ -151,7 +186,7 @@ while [ "$i" -le "$k" ]; do
   fi
   i=$((i + 1))
 done
-printf '{"apps":%s,"dokkuVersion":%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')" "$(printf '%s' "$ver" | jq -Rs .)"
+printf '{"apps":%s,"dokkuVersion":%s%s,"state":{' "$(printf '%s\n' "$list" | jq -R . | jq -sc 'map(select(. != ""))')" "$(printf '%s' "$ver" | jq -Rs .)" "$dsc_extra"
 i=1
 while [ "$i" -le "$k" ]; do
   [ "$i" -eq 1 ] || printf ','

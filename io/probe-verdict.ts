@@ -19,6 +19,11 @@ export interface ProbeVerdict {
     repair?: Record<string, number>;
     /** Apps whose drift is warned about (converged by this program before). */
     warn: string[];
+    /** The first aid generation and the file systems below `disk.minFree` (host/disk.ts). */
+    firstAid?: {
+        generation: number;
+        low: { mount: string; availBytes: number; labels: string[] }[];
+    };
 }
 
 /** How long a preview phase's verdict may serve its update phase (e.g. an interactive `pulumi up` waiting for "yes"). */

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConnectionSpec } from "../config/types";
+import { DiskPaths } from "../host/disk";
 import { Observed, parseProbe, probeScript } from "../host/probe";
 import { RUN_SCRIPT } from "../host/stdin-script";
 import { asRoot, sudoRefusal } from "../host/sudo";
@@ -138,8 +139,9 @@ export async function probeHost(
     apps: readonly string[],
     everyApp = false,
     stateDir = "",
+    disk?: DiskPaths,
 ): Promise<Observed> {
-    const r = await runSsh(conn, privateKey, probeScript(apps, everyApp, stateDir));
+    const r = await runSsh(conn, privateKey, probeScript(apps, everyApp, stateDir, stateDir, disk));
     if (r.code !== 0) {
         throw new Error(
             `dokku-shared-cache: cannot read ${conn.user}@${conn.host}:${conn.port} (ssh exit ${r.code}): ${r.stderr.trim()}`,

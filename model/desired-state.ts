@@ -18,6 +18,7 @@ import {
     Builder,
     CacheBound,
     CacheSpec,
+    DiskSpec,
     HostPathsSpec,
     Settings,
     WarmupSpec,
@@ -83,6 +84,8 @@ export interface DesiredState {
     buildCache?: BuildCacheSpec;
     warmup: WarmupSpec;
     hostPaths: HostPathsSpec;
+    /** Free-space threshold (first aid, `verify`). */
+    disk: DiskSpec;
 }
 
 /** Host directory of a cache, for the host-wide share or for one cache group. */
@@ -234,6 +237,7 @@ export function buildDesiredState(
         buildCache: settings.buildCache,
         warmup: settings.warmup,
         hostPaths: settings.hostPaths,
+        disk: settings.disk,
     };
 }
 

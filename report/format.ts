@@ -111,19 +111,35 @@ export function formatReport(r: HostReport): string {
         `Prune schedule: ${b.scheduler} (wanted: ${b.wantSchedule})`,
         `Builder GC (daemon.json): ${gcText(b.daemonGc, b.engine)}${b.wantGc ? " (wanted)" : ""}`,
     );
-    for (const dk of r.disk) {
-        const used = dk.sizeBytes > 0 ? Math.round((1 - dk.availBytes / dk.sizeBytes) * 100) : 0;
-        out.push(
-            `Disk for ${dk.label === "docker" ? "Docker" : "the shared caches"} (${dk.path}, on ${dk.mount}): ${humanBytes(dk.availBytes)} free of ${humanBytes(dk.sizeBytes)} (${used}% used)`,
-        );
-    }
+    out.push(...diskLines(r));
     out.push("", ...accountingLines(r), "");
     if (r.dockerfileBuilds) out.push(...dockerfileBuildsLines(r.dockerfileBuilds), "");
     out.push(
         `Apps on the host not managed by this stack: ${r.unmanagedApps.length ? r.unmanagedApps.join(", ") : "none"}`,
     );
+    if (r.warnings.length) out.push("", "Warnings:", ...r.warnings.map((w) => `  - ${w}`));
     if (r.problems.length) out.push("", "Problems:", ...r.problems.map((p) => `  - ${p}`));
     return out.join("\n") + "\n";
+}
+
+const DISK_LABELS: Record<string, string> = {
+    docker: "Docker",
+    dokku: "Dokku",
+    shared: "the shared caches",
+    state: "the state dir",
+};
+
+/** Free space, one line per file system (deduplicated by mount), with what lives there. */
+export function diskLines(r: Pick<HostReport, "disk" | "diskMinFree">): string[] {
+    return r.disk.map((dk) => {
+        const used = dk.sizeBytes > 0 ? Math.round((1 - dk.availBytes / dk.sizeBytes) * 100) : 0;
+        const what = dk.labels.map((l, i) => `${DISK_LABELS[l] ?? l} ${dk.paths[i]}`).join(", ");
+        const low =
+            dk.availBytes < r.diskMinFree
+                ? `  LOW: below disk.minFree ${humanBytes(r.diskMinFree)}`
+                : "";
+        return `Disk ${dk.mount}: ${humanBytes(dk.availBytes)} free of ${humanBytes(dk.sizeBytes)} (${used}% used) for ${what}${low}`;
+    });
 }
 
 /** The disk accounting section: every cache byte on the host, one row per place. */

@@ -13,6 +13,8 @@ import { packVolumeApp } from "../host/purge-app-cache";
 import { sizeBytes } from "../config/size-units";
 import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../host/env-safety";
 import { HostFacts } from "../host/facts";
+import { lowFileSystems, minFreeBytes } from "../host/disk";
+import { humanBytes } from "./format";
 import { Observed, ObservedApp } from "../host/probe";
 import { DesiredState, mountArg } from "../model/desired-state";
 import { DockerfileFacts } from "../host/dockerfile-cache";
@@ -83,6 +85,10 @@ export interface HostReport {
         wantGc: boolean;
     };
     disk: HostFacts["disk"];
+    /** `disk.minFree` in bytes: below it a file system is reported (a warning, not drift). */
+    diskMinFree: number;
+    /** Warnings that do not make the host drifted (a file system below `disk.minFree`). */
+    warnings: string[];
     unmanagedApps: string[];
     accounting: DiskAccounting;
     /** Dockerfile apps and BuildKit cache mounts (report/dockerfile-builds.ts); absent without Dockerfile apps. */
@@ -229,6 +235,7 @@ export function buildReport(
         if (a) Object.assign(a, { builder: x.builder, cachesHelpBuild: x.cachesHelpBuild });
     }
     problems.push(...(dockerfileBuilds?.problems ?? []));
+    const minFree = minFreeBytes(d.disk.minFree);
     return {
         host,
         inSync: problems.length === 0,
@@ -249,6 +256,12 @@ export function buildReport(
             wantGc: Boolean(b?.gc),
         },
         disk: facts.disk,
+        diskMinFree: minFree,
+        warnings: lowFileSystems(facts.disk, minFree).map(
+            (f) =>
+                `disk: ${f.mount} (${f.labels.join(", ")}) has ${humanBytes(f.availBytes)} free, below disk.minFree (${d.disk.minFree}); ` +
+                "the next pulumi up prunes the build cache and the shared caches first (docs/full-disk.md)",
+        ),
         unmanagedApps: observed.apps.filter((a) => !managed.has(a)),
         accounting,
         ...(dockerfileBuilds ? { dockerfileBuilds } : {}),

@@ -89,11 +89,11 @@ describe("user commands (cli/)", function () {
         expect(r.code, r.stderr).to.equal(0);
         const [head, ...sections] = r.stdout.split("\n== host ");
         expect(head).to.match(
-            /^Plan \(offline, mock engine\): 2 host\(s\), 16 resources, 8 remote commands; hosts not contacted/,
+            /^Plan \(offline, mock engine\): 2 host\(s\), 20 resources, 10 remote commands; hosts not contacted/,
         );
         expect(sections.map((x) => x.split("\n")[0])).to.deep.equal([
-            "web (10.0.0.1:22): 10 resources, 5 remote commands ==",
-            "web-app (10.0.0.2:2222): 6 resources, 3 remote commands ==",
+            "web (10.0.0.1:22): 12 resources, 6 remote commands ==",
+            "web-app (10.0.0.2:2222): 8 resources, 4 remote commands ==",
         ]);
         const [web, webApp] = sections;
         const listed = (sec: string) =>

@@ -108,7 +108,14 @@ describe("verify and the build cache, end to end over SSH", function () {
             engine: "28.2.2",
             variant: "buildx-max",
         });
-        expect(r.disk.length).to.equal(2);
+        // One entry per mount point, every watched path on one of them.
+        expect(r.disk.flatMap((d) => d.labels).sort()).to.deep.equal([
+            "docker",
+            "dokku",
+            "shared",
+            "state",
+        ]);
+        expect(new Set(r.disk.map((d) => d.mount)).size).to.equal(r.disk.length);
         expect(r.disk[0].availBytes).to.be.greaterThan(0);
         const text = cli(false);
         if (process.env.DSC_SHOW_REPORT) process.stdout.write(text.stdout);

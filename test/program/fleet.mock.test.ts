@@ -85,6 +85,8 @@ describe("the hosts form (mocks)", () => {
                     `command:remote:Command ${h}-app-${app}-converge`,
                     `dokku-shared-cache:index:BuildCache ${h}-build-cache`,
                     `command:remote:Command ${h}-build-cache-schedule`,
+                    `dokku-shared-cache:index:FirstAid ${h}-first-aid`,
+                    `command:remote:Command ${h}-first-aid-run`,
                 ].sort(),
             );
             // The mock monitor's URN: the parent's type, the type, the name.
@@ -188,6 +190,8 @@ describe("the hosts form (mocks)", () => {
                 "beta-app-web-converge",
                 "beta-app-worker",
                 "beta-app-worker-converge",
+                "beta-first-aid",
+                "beta-first-aid-run",
             ].sort(),
         );
         expect(names(alpha)).to.include.members(["alpha-caches-pip", "alpha-build-cache"]);

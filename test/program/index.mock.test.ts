@@ -55,7 +55,7 @@ describe("index.ts reads every key of the namespace (mocks)", () => {
         expect(pulumi.RunError.isInstance(err), String(err)).to.equal(true);
         const lines = (err as Error).message.split("\n").filter((l) => l.startsWith("  "));
         expect(lines).to.deep.equal([
-            '  dokku-shared-cache:buildcache: unknown setting "buildcache"; did you mean buildCache? allowed: connection, sharedRoot, stateDir, caches, apps, discover, afterChange, maxParallelRestarts, deployWaitSeconds, purgeRemovedCaches, detectDrift, buildCache, warmup, hostPaths, privateKey',
+            '  dokku-shared-cache:buildcache: unknown setting "buildcache"; did you mean buildCache? allowed: connection, sharedRoot, stateDir, caches, apps, discover, afterChange, maxParallelRestarts, deployWaitSeconds, purgeRemovedCaches, detectDrift, buildCache, warmup, hostPaths, disk, privateKey',
         ]);
         expect((err as Error).message + String((err as Error).stack)).not.to.contain("secretbytes");
         expect(recorded).to.deep.equal([]);

@@ -56,10 +56,12 @@ describe("resource graph (mocks)", () => {
             "dokku-shared-cache:index:AppCaches dokku-app-worker",
             "dokku-shared-cache:index:BuildCache dokku-build-cache",
             "command:remote:Command dokku-build-cache-schedule",
+            "dokku-shared-cache:index:FirstAid dokku-first-aid",
+            "command:remote:Command dokku-first-aid-run",
         ]);
-        // 5 cache dirs + 3 apps + the build-cache schedule (on by default).
+        // 5 cache dirs + 3 apps + the build-cache schedule (on by default) + the first aid.
         expect(recorded.filter((r) => r.type === "command:remote:Command")).to.have.length(
-            5 + 3 + 1,
+            5 + 3 + 1 + 1,
         );
         expect(
             recorded.filter((r) => r.type === "dokku-shared-cache:index:AppCaches"),
@@ -161,6 +163,43 @@ describe("resource graph (mocks)", () => {
         }
         expect(pulumi.InputPropertiesError.isInstance(err)).to.equal(true);
         expect(recorded).to.have.length(0);
+    });
+
+    it("first aid: a file system below disk.minFree makes the next generation; above it the text stays", async () => {
+        const fs1 = (avail: number) => ({
+            mount: "/",
+            sizeBytes: 40e9,
+            availBytes: avail,
+            labels: ["docker", "dokku", "shared", "state"],
+            paths: [
+                "/var/lib/docker",
+                "/var/lib/dokku",
+                "/var/lib/dokku/data/shared",
+                "/var/lib/dokku-shared-cache",
+            ],
+        });
+        const state = {
+            api: { exists: true, mounts: [], env: {}, repair: null, unread: true },
+            web: { exists: true, mounts: [], env: {}, repair: null, unread: true },
+            worker: { exists: true, mounts: [], env: {}, repair: null, unread: true },
+        };
+        /** The first aid command's create/update/delete after a run whose probe saw `avail` free and record `rec`. */
+        const firstAidText = async (avail: number, rec: number) => {
+            recorded.splice(0);
+            await runWith(validRaw({ disk: { minFree: "2GB" } }), {
+                apps: ["api", "web", "worker"],
+                state,
+                disk: [fs1(avail)],
+                firstAid: rec,
+            });
+            const c = recorded.find((r) => r.name === "dokku-first-aid-run")!;
+            return [c.inputs.create, c.inputs.update, c.inputs.delete];
+        };
+        const next = ["sh -s converge 5", "sh -s converge 5", undefined];
+        expect(await firstAidText(0, 4), "below minFree: the next generation").to.deep.equal(next);
+        expect(await firstAidText(3e9, 5), "above it: the recorded one").to.deep.equal(next);
+        const stdin = String(recorded.find((r) => r.name === "dokku-first-aid-run")!.inputs.stdin);
+        expect(stdin).to.contain("MIN=2000000000").and.not.contain("/gen/");
     });
 
     it("fails naming a configured app that is missing on the host, creating nothing", async () => {

@@ -26,11 +26,18 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
         },
         disk: [
             {
-                label: "docker",
-                path: "/var/lib/docker",
                 mount: "/",
                 sizeBytes: 100e9,
                 availBytes: 5e9,
+                labels: ["docker", "dokku"],
+                paths: ["/var/lib/docker", "/var/lib/dokku"],
+            },
+            {
+                mount: "/srv",
+                sizeBytes: 50e9,
+                availBytes: 0.5e9,
+                labels: ["shared", "state"],
+                paths: ["/var/lib/dokku/data/shared", "/var/lib/dokku-shared-cache"],
             },
         ],
         scheduler: "systemd",
@@ -153,8 +160,16 @@ describe("host report", () => {
         expect(text).to.contain("never an image build");
         expect(text).to.contain("Docker build cache: 12.50 GB (reclaimable 10.10 GB)");
         expect(text).to.contain(
-            "Disk for Docker (/var/lib/docker, on /): 5.00 GB free of 100.00 GB (95% used)",
+            "Disk /: 5.00 GB free of 100.00 GB (95% used) for Docker /var/lib/docker, Dokku /var/lib/dokku\n",
         );
+        // Below disk.minFree (default 1GB): a warning, not drift.
+        expect(text).to.contain(
+            "Disk /srv: 500.00 MB free of 50.00 GB (99% used) for the shared caches /var/lib/dokku/data/shared, the state dir /var/lib/dokku-shared-cache  LOW: below disk.minFree 1.00 GB",
+        );
+        expect(text).to.match(
+            /^Warnings:\n  - disk: \/srv \(shared, state\) has 500\.00 MB free, below disk\.minFree \(1GB\)/m,
+        );
+        expect(text).to.match(/IN SYNC/);
         expect(text).to.contain("not managed by this stack: other");
     });
 

@@ -11,6 +11,9 @@
  * logged to $ROOT/var/log/docker-double.jsonl; any command outside the
  * allowed subset (stop, rm, kill, system prune, volume, image rm ...) is
  * logged as "forbidden" and exits 99 so tests catch it.
+ * An entry may be backed by a file $ROOT/var/lib/docker/buildkit-double/<id> (tests that fill a
+ * file system put Docker's data root there): a prune removes it, as the daemon's prune releases
+ * the entry's snapshot (moby/buildkit cache/manager.go prune, read at v0.23.0).
  */
 "use strict";
 const fs = require("fs");
@@ -179,6 +182,7 @@ function prune(legacy) {
         }
     }
     items = items.filter((it) => !deleted.includes(it));
+    for (const d of deleted) fs.rmSync(r("var/lib/docker/buildkit-double", d.id), { force: true });
     save(items);
     const reclaimed = deleted.reduce((s, it) => s + it.size, 0);
     if (legacy) {
