@@ -115,6 +115,8 @@ export interface DokkuSharedCacheHostArgs {
     warmup?: Record<string, unknown>;
     /** Host paths of daemon.json, systemd and cron (docs/configuration.md). */
     hostPaths?: Record<string, string>;
+    /** Free-space watch: below `minFree` (default `1GB`) `up` frees space first (docs/full-disk.md). */
+    disk?: { minFree?: string };
 }
 
 function known<T>(o: pulumi.Output<T>): Promise<T> {

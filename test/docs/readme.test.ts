@@ -267,6 +267,7 @@ describe("the library's arg types (lib/index.ts) name the stack keys the schema 
         buildCache: true,
         warmup: true,
         hostPaths: true,
+        disk: true,
     };
     const cacheKeys: Record<keyof CacheArgs, true> = {
         dir: true,
