@@ -62,6 +62,7 @@ export class DokkuSharedCache extends pulumi.ComponentResource {
                 connection: args.connection,
                 generation: args.firstAid?.generation,
                 due: args.firstAid?.due,
+                sudo: host.sudo,
                 script: firstAidScript({
                     sharedRoot: d.sharedRoot,
                     stateDir: d.stateDir,

@@ -12,6 +12,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { FirstAidResult, parseFirstAid } from "../host/disk";
 import { RUN_CONVERGE, stdinScript } from "../host/stdin-script";
+import { asRoot } from "../host/sudo";
 import { RemoteConnection } from "./remote-command";
 
 /** Stable type token. */
@@ -33,6 +34,8 @@ export interface FirstAidArgs {
      * is due again, so a config change does not run it and a converged host shows no change.
      */
     due?: boolean;
+    /** `connection.sudo`: the command text runs through `sudo -n` (host/sudo.ts); default false. */
+    sudo?: boolean;
 }
 
 export class FirstAid extends pulumi.ComponentResource {
@@ -44,14 +47,15 @@ export class FirstAid extends pulumi.ComponentResource {
     constructor(name: string, args: FirstAidArgs, opts?: pulumi.ComponentResourceOptions) {
         super(FIRST_AID_TYPE, name, {}, opts);
         const gen = args.generation;
-        const run = gen ? `${RUN_CONVERGE} ${Math.trunc(gen)}` : RUN_CONVERGE;
+        const run = asRoot(gen ? `${RUN_CONVERGE} ${Math.trunc(gen)}` : RUN_CONVERGE, args.sudo);
         this.command = new command.remote.Command(
             `${name}-run`,
             {
                 connection: args.connection,
                 create: run,
                 update: run,
-                stdin: stdinScript({ converge: args.script }),
+                // [secret]: a preview shows no script text (components/remote-command.ts)
+                stdin: pulumi.secret(stdinScript({ converge: args.script })),
                 addPreviousOutputInEnv: false,
             },
             {

@@ -68,6 +68,54 @@ describe("resource graph (mocks)", () => {
         ).to.have.length(3);
     });
 
+    it("connection.sudo: every remote command's create, update and delete runs through sudo -n", async () => {
+        await runWith(
+            validRaw({
+                connection: {
+                    host: "127.0.0.1",
+                    port: 2222,
+                    user: "deploy",
+                    sudo: true,
+                    hostKey: HOST_KEY,
+                },
+                buildCache: { pruneNow: true, cachesPruneNow: true },
+            }),
+            {
+                apps: ["api", "web", "worker"],
+                state: Object.fromEntries(
+                    ["api", "web", "worker"].map((a) => [
+                        a,
+                        { exists: true, mounts: [], env: {}, repair: null, unread: true },
+                    ]),
+                ),
+                // a full disk: the first aid is due, so its command text carries a generation
+                disk: [
+                    {
+                        mount: "/",
+                        sizeBytes: 40e9,
+                        availBytes: 0,
+                        labels: ["docker", "dokku", "shared", "state"],
+                        paths: ["/var/lib/docker", "/var/lib/dokku"],
+                    },
+                ],
+                firstAid: 0,
+            },
+        );
+        const commands = recorded.filter((r) => r.type === "command:remote:Command");
+        expect(commands.map((c) => c.name)).to.include.members([
+            "dokku-first-aid-run",
+            "dokku-build-cache-schedule",
+            "dokku-app-api-converge",
+        ]);
+        for (const c of commands) {
+            for (const k of ["create", "update", "delete"]) {
+                const text = c.inputs[k];
+                if (text === undefined) continue;
+                expect(String(text), `${c.name}.${k}`).to.match(/^sudo -n sh -s/);
+            }
+        }
+    });
+
     it("parents every child and prefixes its name with the parent's", async () => {
         const { DokkuSharedCache } = top;
         recorded.splice(0);
