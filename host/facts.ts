@@ -134,12 +134,17 @@ printf '],"dokkuPrune":{"found":"%s","disabledByUs":%s}}\\n' "$dk" "$dkoff"`;
  * facts; two JSON lines.
  */
 export function reportScript(d: DesiredState, everyApp: boolean): string {
-    return `${probeScript(
-        d.apps.map((a) => a.name),
-        everyApp,
-        "",
-        d.stateDir,
-    )}\n${factsScript(d)}${dockerfileReportSh(d)}`;
+    // The probe in a subshell: on a full disk it answers without its temp dir and ends with
+    // `exit 0`, which must not end the report before the facts (free space per file system).
+    return `(
+${probeScript(
+    d.apps.map((a) => a.name),
+    everyApp,
+    "",
+    d.stateDir,
+)}
+)
+${factsScript(d)}${dockerfileReportSh(d)}`;
 }
 
 /** The third line, for Dockerfile apps (host/dockerfile-cache.ts); "" when the stack has none. */

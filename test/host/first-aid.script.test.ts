@@ -11,6 +11,10 @@ import * as path from "path";
 import { CachePruneTarget } from "../../host/cache-prune";
 import { DiskFs, firstAidRecord, firstAidScript, parseFirstAid } from "../../host/disk";
 import { parseProbe, probeScript } from "../../host/probe";
+import { parseReportOutput, reportScript } from "../../host/facts";
+import { validateSettings } from "../../config";
+import { buildDesiredState } from "../../model/desired-state";
+import { HOST_KEY } from "../fixtures/settings";
 import { stdinScript } from "../../host/stdin-script";
 import { LocalHost, RunResult, withEnv } from "../../testkit/local-host";
 import { availBytes as dfAvail, canMountTmpfs, fill, mountTmpfs } from "../../testkit/full-fs";
@@ -196,5 +200,26 @@ describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", functi
         expect(o.degraded).to.equal(true);
         expect(o.state.api).to.deep.include({ exists: true, unread: true, repair: 4 });
         expect(r.stderr).to.include("no room for a temp dir");
+    });
+    it("verify's report still gives free space per file system when the probe has no temp dir", () => {
+        h.createApp("api");
+        const tmp = path.join(h.root, "tmp-full");
+        mountTmpfs(tmp, "size=1m,nr_inodes=2");
+        mounted.push(tmp);
+        fs.writeFileSync(path.join(tmp, "filler"), "");
+        const d = buildDesiredState(
+            validateSettings({
+                connection: { host: "127.0.0.1", hostKey: HOST_KEY },
+                sharedRoot,
+                stateDir,
+                hostPaths: h.hostPaths(),
+                apps: [{ name: "api", caches: ["pip"] }],
+            }),
+        );
+        const r = withEnv(h, { TMPDIR: tmp }).sh(reportScript(d, false));
+        expect(r.code, r.stderr).to.equal(0);
+        const out = parseReportOutput(r.stdout);
+        expect(out.observed.degraded).to.equal(true);
+        expect(out.facts.disk.map((f) => f.labels).flat()).to.include.members(["shared", "state"]);
     });
 });
