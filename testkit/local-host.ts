@@ -140,6 +140,9 @@ export class LocalHost {
     dockerLog(): { args: string[]; kind: string; exit: number }[] {
         return readJsonl(path.join(this.root, "var/log/docker-double.jsonl"));
     }
+    clearDockerLog(): void {
+        fs.rmSync(path.join(this.root, "var/log/docker-double.jsonl"), { force: true });
+    }
     cleanup(): void {
         fs.rmSync(this.root, { recursive: true, force: true });
     }

@@ -195,6 +195,10 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
                 '            builder        : "dockerfile"',
                 "            cachesHelpBuild: false",
                 "            discovered     : false",
+                "            dockerfileLines: {",
+                '                pip: "RUN --mount=type=cache,id=dsc-pip,target=/root/.cache/pip,sharing=locked PIP_CACHE_DIR=/root/.cache/pip pip install -r requirements.txt"',
+                '                uv : "RUN --mount=type=cache,id=dsc-uv,target=/root/.cache/uv,sharing=locked UV_CACHE_DIR=/root/.cache/uv uv sync --frozen"',
+                "            }",
                 "            env            : {",
                 '                PIP_CACHE_DIR: "/root/.cache/pip"',
                 '                UV_CACHE_DIR : "/root/.cache/uv"',
@@ -283,6 +287,9 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
                 '          - builder        : "dockerfile"',
                 "          - cachesHelpBuild: false",
                 "          - discovered     : false",
+                "          - dockerfileLines: {",
+                '              - rust: "RUN --mount=type=cache,id=dsc-rust,target=/root/.cargo,sharing=locked CARGO_HOME=/root/.cargo cargo build --release"',
+                "            }",
                 "          - env            : {",
                 '              - CARGO_HOME: "/root/.cargo"',
                 "            }",
@@ -381,7 +388,14 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
             // Once: the old plain script (truncated by the engine) becomes [secret]; nothing else
             // of any command changes (no command text, so the same converge runs: an update).
             const blocks = resourceBlocks(r.stdout, w.host.root);
-            for (const op of ops(blocks)) expect(op, op).to.match(/^update /);
+            // The first aid (issue 19) is new in this release: its component and command are
+            // created (its run, with every file system above disk.minFree, only records its
+            // generation); everything else is an update.
+            const created = ops(blocks).filter((op) => op.startsWith("create "));
+            expect(created).to.deep.equal(["create dokku-first-aid", "create dokku-first-aid-run"]);
+            for (const op of ops(blocks).filter((o) => !created.includes(o))) {
+                expect(op, op).to.match(/^update /);
+            }
             for (const [name, b] of blocks) {
                 if (!b[0].endsWith("(update)")) continue;
                 expect(b.length, name).to.equal(2);

@@ -67,6 +67,7 @@ describe("e2e refusals (scenarios 7, 8)", function () {
                 }),
             );
             w.host.clearLog();
+            w.host.clearDockerLog(); // test 7's probes read `docker info` (free space) on the host
             const r = await w.stack.up();
             const out = r.stdout + r.stderr;
             expect(r.code, out).not.to.equal(0);
