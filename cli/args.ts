@@ -45,3 +45,12 @@ export const CONFIG_SOURCE_HELP = `  -s, --stack NAME        the stack whose con
                           selected stack
   --config-file FILE      read that JSON from FILE instead (- = stdin)
   -h, --help              this text`;
+
+/**
+ * Exits with `code` once stdout and stderr have taken everything written so far: `process.exit`
+ * alone can cut a large output to a pipe (seen: `npm run plan -- --scripts`, 269 kB, cut at
+ * 236 kB with exit 0 on a loaded machine), since Node.js may still hold queued writes.
+ */
+export function exitAfterFlush(code: number): void {
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}

@@ -14,7 +14,7 @@ import { ConnectionSpec } from "../config/types";
 import { Observed } from "../host/probe";
 import { readStackConfig } from "../io/pulumi-config";
 import { ROOT_NAME, runStack } from "../program";
-import { CONFIG_SOURCE_HELP, parseCommandLine } from "./args";
+import { CONFIG_SOURCE_HELP, exitAfterFlush, parseCommandLine } from "./args";
 import { Recorded, byRoot, installMocks, recorded } from "./plan-mocks";
 
 const HELP = `Usage: npm run plan -- [--stack NAME | --config-file FILE] [--scripts] [--probe]
@@ -139,9 +139,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e: unknown) => {
         process.stderr.write(`plan: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
+        exitAfterFlush(1);
     },
 );

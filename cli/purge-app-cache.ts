@@ -11,7 +11,7 @@ import { purgeAppCacheScript } from "../host/purge-app-cache";
 import { parseResults } from "../host/result";
 import { readStackConfig } from "../io/pulumi-config";
 import { runSsh } from "../io/ssh";
-import { CONFIG_SOURCE_HELP, parseCommandLine } from "./args";
+import { CONFIG_SOURCE_HELP, exitAfterFlush, parseCommandLine } from "./args";
 
 const HELP = `Usage: npm run purge-app-cache -- [--stack NAME | --config-file FILE] --app APP --yes
 
@@ -57,12 +57,12 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        (code) => exitAfterFlush(code),
         (e: unknown) => {
             process.stderr.write(
                 `purge-app-cache: ${e instanceof Error ? e.message : String(e)}\n`,
             );
-            process.exit(2);
+            exitAfterFlush(2);
         },
     );
 }

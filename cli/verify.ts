@@ -21,7 +21,7 @@ import { runSsh } from "../io/ssh";
 import { buildDesiredState } from "../model/desired-state";
 import { formatReport } from "../report/format";
 import { HostReport, buildReport } from "../report/host-report";
-import { CONFIG_SOURCE_HELP, parseCommandLine } from "./args";
+import { CONFIG_SOURCE_HELP, exitAfterFlush, parseCommandLine } from "./args";
 
 const HELP = `Usage: npm run verify -- [--stack NAME | --config-file FILE] [--host NAME] [--json]
 
@@ -169,10 +169,10 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        (code) => exitAfterFlush(code),
         (e: unknown) => {
             process.stderr.write(`verify: ${e instanceof Error ? e.message : String(e)}\n`);
-            process.exit(2);
+            exitAfterFlush(2);
         },
     );
 }
