@@ -8,7 +8,7 @@
  * become a pulumi thread made a destroy wait for a deploy that had ended minutes before.
  */
 import { expect } from "chai";
-import { spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -49,7 +49,10 @@ const record = (id: string, pid: number, startedAt: string) => ({
 
 describe("a running build record is a deploy in flight only while its own process lives", function () {
     this.timeout(30000);
-    const sleeper = spawn("sleep", ["30"]);
+    let sleeper: ChildProcess;
+    before(() => {
+        sleeper = spawn("sleep", ["600"]); // a live process, started now
+    });
     after(() => sleeper.kill());
 
     it("counts a record whose process started before the record was written", async () => {
