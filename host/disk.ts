@@ -180,12 +180,17 @@ bcb=$(dsc_bc)
 dsc_prune=${shQuote(prune)}
 dsc_caches=${shQuote(caches)}
 dsc_lock=${shQuote(o.stateDir + "/prune.lock")}
-if [ -e "$dsc_lock" ]; then
-  flock -w 600 "$dsc_lock" sh -c "$dsc_prune" dokku-shared-cache-first-aid >&2; prc=$?
-  flock -w 600 "$dsc_lock" sh -c "$dsc_caches" dokku-shared-cache-first-aid; crc=$?
-else
-  sh -c "$dsc_prune" dokku-shared-cache-first-aid >&2; prc=$?
-  sh -c "$dsc_caches" dokku-shared-cache-first-aid; crc=$?
+dsc_step() { # script: one pass, behind the prune job's lock when it is installed
+  if [ -e "$dsc_lock" ]; then flock -w 600 "$dsc_lock" sh -c "$1" dokku-shared-cache-first-aid; else sh -c "$1" dokku-shared-cache-first-aid; fi
+}
+dsc_step "$dsc_prune" >&2; prc=$?
+dsc_step "$dsc_caches"; crc=$?
+if [ "$prc" != 0 ]; then
+  # At 100 % dockerd can fail for want of room for BuildKit's own metadata (a bbolt file it
+  # grows; seen on dockerd 20.10: "write …/buildkit/metadata_v2.db: no space left on device"):
+  # once more, now that the shared-cache pass may have freed some.
+  echo "dokku-shared-cache: first aid: Docker's build-cache prune exited $prc; once more after the shared-cache pass" >&2
+  dsc_step "$dsc_prune" >&2; prc=$?
 fi
 [ "$prc" = 0 ] || echo "dokku-shared-cache: first aid: Docker's build-cache prune exited $prc" >&2
 [ "$crc" = 0 ] || echo "dokku-shared-cache: first aid: the shared-cache pass exited $crc" >&2

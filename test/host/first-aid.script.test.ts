@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { CachePruneTarget } from "../../host/cache-prune";
 import { DiskFs, firstAidRecord, firstAidScript, parseFirstAid } from "../../host/disk";
@@ -134,6 +135,42 @@ describe("first aid on a full disk (real /bin/sh, tmpfs, docker double)", functi
         expect(r.stderr).to.match(/below disk\.minFree/);
         expect(fs.readFileSync(firstAidRecord(stateDir), "utf8")).to.equal("3\n");
         expect(h.dockerLog().filter((i) => i.kind === "forbidden")).to.deep.equal([]);
+    });
+
+    it("tries Docker's prune once more after the shared-cache pass when the daemon had no room for its metadata", () => {
+        buildCache([
+            { id: "old", size: 3 * MB, hoursAgo: 400 },
+            { id: "older", size: 2 * MB, hoursAgo: 500 },
+        ]);
+        fill(dockerRoot);
+        // The first prune fails as dockerd 20.10 did on a full disk (BuildKit's bbolt metadata).
+        const wrap = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-docker-enospc-"));
+        const once = path.join(wrap, "failed-once");
+        fs.writeFileSync(
+            path.join(wrap, "docker"),
+            `#!/bin/sh
+case " $* " in *" prune "*)
+  if [ ! -e ${JSON.stringify(once)} ]; then
+    : > ${JSON.stringify(once)}
+    echo "Error response from daemon: write /var/lib/docker/buildkit/metadata_v2.db: no space left on device" >&2
+    exit 1
+  fi ;;
+esac
+PATH=\${PATH#*:} exec docker "$@"
+`,
+            { mode: 0o755 },
+        );
+        try {
+            const r = firstAid(2, 2 * MB, withEnv(h, { PATH: `${wrap}:${h.env().PATH}` }));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stderr).to.match(
+                /prune exited [1-9]\d*; once more after the shared-cache pass/,
+            );
+            expect(h.buildCache().map((i) => i.id)).to.deep.equal([]);
+            expect(parseFirstAid(r.stdout)!.freedBytes).to.be.at.least(5 * MB);
+        } finally {
+            fs.rmSync(wrap, { recursive: true, force: true });
+        }
     });
 
     it("frees Dokku's file system: the shared caches to their bounds, files oldest first", () => {
