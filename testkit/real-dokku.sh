@@ -169,6 +169,16 @@ down() {
       kill -0 "$pid" 2>/dev/null && die "the private dockerd (pid $pid) did not stop"
     fi
   fi
+  # dockerd binds its data root onto itself to make it shared, and unbinds it at shutdown only when
+  # that same run made the bind (moby daemon/daemon_unix.go setupDaemonRootPropagation and
+  # daemon_linux.go cleanupMounts: the exec root's unmount-on-shutdown file). A daemon started over
+  # a bind left by an earlier one (killed, or its exec root removed) leaves it; a CI run here ended
+  # on it. The daemon is stopped now: that bind of its own root is ours to undo.
+  local n=0
+  while [ "$n" -lt 5 ] && findmnt -rn -o TARGET | grep -qxF "$DOKKU_WORK/docker"; do
+    umount "$DOKKU_WORK/docker" || break
+    n=$((n + 1))
+  done
   # The daemon's data: only once nothing is mounted below it.
   if findmnt -rn -o TARGET | grep -qF "$DOKKU_WORK/"; then
     die "something is still mounted under $DOKKU_WORK; not deleting the daemon's data"
