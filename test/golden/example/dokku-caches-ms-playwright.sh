@@ -1,0 +1,45 @@
+# dokku-shared-cache: run as `sh -s converge` or `sh -s remove` with this text on stdin.
+case "${1:-}" in
+converge)
+{
+dsc_gen_exit() {
+  rc=$?
+  if [ "$rc" = 0 ]; then
+    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' '3c89d76f138eed69' > '/var/lib/dokku-shared-cache/gen/dir-ms-playwright.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright.tmp' '/var/lib/dokku-shared-cache/gen/dir-ms-playwright' || true
+  fi
+  exit "$rc"
+}
+trap dsc_gen_exit EXIT
+set -eu
+d='/var/lib/dokku/data/shared/ms-playwright'
+if [ -L "$d" ]; then echo "dokku-shared-cache: $d is a symlink; refusing to use it as a shared cache" >&2; exit 3; fi
+if [ -e "$d" ] && [ ! -d "$d" ]; then echo "dokku-shared-cache: $d exists and is not a directory" >&2; exit 3; fi
+created=false
+if [ ! -d "$d" ]; then
+  mkdir -p -- "$d" || { echo "dokku-shared-cache: cannot create shared cache directory $d (disk full, read-only file system or permission denied?); nothing else was changed" >&2; exit 4; }
+  created=true
+fi
+changed=false
+fix() { "$@" || { echo "dokku-shared-cache: cannot set owner/mode of $d ($1 failed: read-only file system or permission denied?)" >&2; exit 4; }; changed=true; }
+if [ "$(stat -c '%u:%g' -- "$d")" != '0:0' ]; then fix chown '0:0' -- "$d"; fi
+if [ "$(stat -c '%a' -- "$d")" != '755' ]; then fix chmod '0755' -- "$d"; fi
+printf '%s{"cache":"%s","path":"%s","created":%s,"changed":%s}\n' 'DOKKU_SHARED_CACHE_RESULT ' 'ms-playwright' "$d" "$created" "$changed"
+} </dev/null
+;;
+remove)
+{
+if [ -f '/var/lib/dokku-shared-cache/gen/dir-ms-playwright' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright')" != '3c89d76f138eed69' ]; then
+  echo "dokku-shared-cache: not undoing dir-ms-playwright: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright')) owns it; this delete belongs to a replaced resource" >&2
+  exit 0
+fi
+dsc_gen_exit() {
+  rc=$?
+  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright'; fi
+  exit "$rc"
+}
+trap dsc_gen_exit EXIT
+echo 'dokku-shared-cache: kept /var/lib/dokku/data/shared/ms-playwright and its data (set purgeRemovedCaches: true to delete removed caches)'
+} </dev/null
+;;
+*) echo "dokku-shared-cache: usage: sh -s converge|remove (script on stdin)" >&2; exit 2 ;;
+esac
