@@ -12,7 +12,7 @@ import { checkAppName } from "./config/schema";
 import { Settings } from "./config/types";
 import { DokkuSharedCache } from "./components/dokku-shared-cache";
 import { remoteConnection } from "./components/remote-command";
-import { dokkuVersionProblem, dokkuVersionWarning } from "./host/dokku-version";
+import { dokkuVersionProblem, dokkuVersionWarning } from "./rules/dokku-version";
 import { connectionId } from "./host/generation";
 import { Observed } from "./host/probe";
 import { lowFileSystems, minFreeBytes } from "./host/disk";

@@ -11,11 +11,11 @@ import {
     cachesPruneNowScript,
     daemonGcRemoveScript,
     daemonGcScript,
-    parsePruneOutput,
     pruneNowScript,
     scheduleInstallScript,
     scheduleRemoveScript,
 } from "../host/build-cache";
+import { parsePruneOutput } from "../rules/docker-size";
 import { BuildCacheSpec, HostPathsSpec } from "../config/types";
 import { CachePruneTarget, parseCachePruneResults } from "../host/cache-prune";
 import { parseResults } from "../host/result";

@@ -26,7 +26,7 @@ import {
     DEFAULT_STATE_DIR,
     DEFAULT_WARMUP_CACHE,
 } from "./defaults";
-import { envEntryProblem } from "../host/env-safety";
+import { envEntryProblem } from "../rules/godotenv";
 import { connectionUserProblem } from "./connection-rules";
 import { sizeProblem } from "./size-units";
 import { AfterChange, Builder, CachePruneKind } from "./types";

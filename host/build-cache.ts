@@ -12,93 +12,22 @@ import { RESULT_MARKER } from "./result";
 import { shJoin, shQuote } from "./shell";
 import { dockerSize } from "../config/size-units";
 import { CACHE_PRUNE_FUNCTIONS_SH, CachePruneTarget, cachePruneCallsSh } from "./cache-prune";
-import { CACHE_MOUNT_BYTES_SH, CACHE_MOUNT_TYPE } from "./dockerfile-cache";
+import { CACHE_MOUNT_BYTES_SH } from "./dockerfile-cache";
+import { CACHE_MOUNT_TYPE } from "../rules/dockerfile";
+import {
+    PRUNE_VARIANT_TABLE,
+    PRUNE_VARIANTS,
+    PruneRow,
+    PruneVariant,
+    PruneWhen as When,
+    Version2,
+    pruneCommands,
+} from "../rules/prune-table";
 
 /** Dokku's own build-cache prune (plugins/builder/install-builder-prune, dokku v0.38.27). */
 export const DOKKU_PRUNE_UNIT = "docker-builder-prune";
 
 export const UNIT_NAME = "dokku-shared-cache-prune";
-
-/** `[major, minor, patch]` from "28.2.2", "v0.18.0", "0.18.0+ds1", "29.7.2-rc.1"; undefined if none. */
-export function parseVersion(s: string | undefined): [number, number, number] | undefined {
-    if (!s) return undefined;
-    const m = /(?:^|[^0-9.])v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(" " + s.trim());
-    if (!m) return undefined;
-    return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-}
-
-/** The version word of `docker buildx version` ("github.com/docker/buildx v0.18.0 abc"). */
-export function parseBuildxVersion(out: string): string | undefined {
-    const line = out.split("\n").find((l) => /buildx/.test(l));
-    const word = line?.trim().split(/\s+/)[1];
-    return parseVersion(word) ? word : undefined;
-}
-
-type Version2 = [major: number, minor: number];
-
-function atLeast(v: [number, number, number] | undefined, min: Version2): boolean {
-    if (!v) return false;
-    return v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
-}
-
-/**
- * The one table of prune variants (contract §7), tried in order, the first
- * whose condition holds wins. Both {@link pruneVariant} (TypeScript, for the
- * report) and the prune script's shell detection are derived from it.
- * - `legacy`: no buildx plugin; the legacy CLI's `docker builder prune --keep-storage`.
- * - `buildx-keep`: buildx < 0.18; `--keep-storage` is its only size flag.
- * - `buildx-max`: buildx ≥ 0.18 on Engine ≥ 28; `--max-used-space`.
- * - `buildx-reserved`: buildx ≥ 0.18 on Engine < 28 (BuildKit < 0.17 rejects
- *   `--max-used-space`); `--reserved-space` is the non-deprecated name of keep-storage.
- */
-export const PRUNE_VARIANT_TABLE = [
-    {
-        variant: "legacy",
-        when: { noBuildx: true },
-        command: ["docker", "builder", "prune"],
-        sizeFlag: "--keep-storage",
-    },
-    {
-        variant: "buildx-keep",
-        when: { buildxBelow: [0, 18] },
-        command: ["docker", "buildx", "prune"],
-        sizeFlag: "--keep-storage",
-    },
-    {
-        variant: "buildx-max",
-        when: { engineAtLeast: [28, 0] },
-        command: ["docker", "buildx", "prune"],
-        sizeFlag: "--max-used-space",
-    },
-    {
-        variant: "buildx-reserved",
-        when: {},
-        command: ["docker", "buildx", "prune"],
-        sizeFlag: "--reserved-space",
-    },
-] as const satisfies readonly {
-    variant: string;
-    when: { noBuildx?: true; buildxBelow?: Version2; engineAtLeast?: Version2 };
-    command: readonly string[];
-    sizeFlag: string;
-}[];
-
-export type PruneVariant = (typeof PRUNE_VARIANT_TABLE)[number]["variant"];
-
-export const PRUNE_VARIANTS: readonly PruneVariant[] = PRUNE_VARIANT_TABLE.map((r) => r.variant);
-
-type PruneRow = (typeof PRUNE_VARIANT_TABLE)[number];
-type When = { noBuildx?: true; buildxBelow?: Version2; engineAtLeast?: Version2 };
-
-export function pruneVariant(engine: string | undefined, buildx: string | undefined): PruneVariant {
-    const bx = parseVersion(buildx);
-    const en = parseVersion(engine);
-    const holds = (w: When): boolean =>
-        (!w.noBuildx || !bx) &&
-        (!w.buildxBelow || (bx !== undefined && !atLeast(bx, w.buildxBelow))) &&
-        (!w.engineAtLeast || atLeast(en, w.engineAtLeast));
-    return PRUNE_VARIANT_TABLE.find((r) => holds(r.when))!.variant;
-}
 
 /** The same table as a shell `if/elif` chain over `$bxn` and `$enn` (major*1000+minor, -1 for none). */
 function detectChainSh(): string {
@@ -115,56 +44,6 @@ function detectChainSh(): string {
     })
         .concat("  fi")
         .join("\n");
-}
-
-/**
- * The prune commands for a variant, as argv lists run one after the other:
- * first everything not used for `olderThan`, then, oldest first, down to
- * `maxSize`. Two passes because BuildKit stops a filtered prune as soon as
- * the size bound is met, which would leave old entries behind.
- */
-export function pruneCommands(
-    variant: PruneVariant,
-    opts: Pick<BuildCacheSpec, "olderThan" | "maxSize">,
-): string[][] {
-    const row = PRUNE_VARIANT_TABLE.find((r) => r.variant === variant)!;
-    return [
-        [...row.command, "--force", "--all", "--filter", `until=${opts.olderThan}`],
-        // A byte count: Docker's RAMInBytes would read "20GB" as 20 GiB (config/size-units.ts).
-        [...row.command, "--force", "--all", row.sizeFlag, dockerSize(opts.maxSize)],
-    ];
-}
-
-const UNITS: Record<string, number> = {
-    B: 1,
-    kB: 1e3,
-    KB: 1e3,
-    MB: 1e6,
-    GB: 1e9,
-    TB: 1e12,
-    PB: 1e15,
-    KiB: 1024,
-    MiB: 1024 ** 2,
-    GiB: 1024 ** 3,
-    TiB: 1024 ** 4,
-};
-
-/** Bytes from Docker's human sizes ("1.235GB", "0B", "212B", "16.43MB"); undefined if unparseable. */
-export function parseDockerSize(s: string): number | undefined {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kKMGTP]?i?B)\s*$/.exec(s);
-    if (!m || UNITS[m[2]] === undefined) return undefined;
-    return Math.round(Number(m[1]) * UNITS[m[2]]);
-}
-
-/**
- * Bytes reclaimed according to prune output, summed over every prune in it
- * (buildx `Total:\t…` or legacy `Total reclaimed space: …`); 0 for no
- * output, undefined when there is output but no total.
- */
-export function parsePruneOutput(out: string): number | undefined {
-    const totals = [...out.matchAll(/^Total(?: reclaimed space)?:\s*(\S+)\s*$/gm)];
-    if (totals.length === 0) return out.trim() === "" ? 0 : undefined;
-    return totals.reduce((sum, m) => sum + (parseDockerSize(m[1]) ?? 0), 0);
 }
 
 /**

@@ -10,8 +10,8 @@ import {
     buildNote as buildOptionsNote,
     cachesHelpBuild,
     wantedBuildOptions,
-} from "../host/build-options";
-import { DockerfileCacheLine, dockerfileCacheLines } from "../host/dockerfile-cache";
+} from "../rules/builder";
+import { DockerfileCacheLine, dockerfileCacheLines } from "../rules/dockerfile";
 import {
     AfterChange,
     BuildCacheSpec,

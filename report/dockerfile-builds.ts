@@ -6,14 +6,14 @@
  * Pure: what host/dockerfile-cache.ts's script read, and the desired state.
  */
 import { sizeBytes } from "../config/size-units";
+import { DockerfileFacts } from "../host/dockerfile-cache";
 import {
     BuildkitVerdict,
     CacheMountUsage,
-    DockerfileFacts,
     buildkitVerdict,
     cacheMountUsage,
     idsCarried,
-} from "../host/dockerfile-cache";
+} from "../rules/dockerfile";
 import { DesiredState } from "../model/desired-state";
 import { humanBytes } from "./format";
 

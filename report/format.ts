@@ -1,7 +1,7 @@
 /**
  * The host report as text: the table `npm run verify` prints.
  */
-import { parseVersion } from "../host/build-cache";
+import { parseVersion } from "../rules/prune-table";
 import { dockerfileBuildsLines } from "./dockerfile-builds";
 import { HostReport } from "./host-report";
 

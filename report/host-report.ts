@@ -2,16 +2,12 @@
  * The host report behind `npm run verify`: a pure comparison of what the
  * report script read on the host (host/facts.ts) with the desired state.
  */
-import {
-    PruneVariant,
-    parseBuildxVersion,
-    parseDockerSize,
-    pruneVariant,
-} from "../host/build-cache";
+import { PruneVariant, parseBuildxVersion, pruneVariant } from "../rules/prune-table";
+import { parseDockerSize } from "../rules/docker-size";
 import { statMode } from "../host/cache-dirs";
 import { packVolumeApp } from "../host/purge-app-cache";
 import { sizeBytes } from "../config/size-units";
-import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../host/env-safety";
+import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../rules/godotenv";
 import { HostFacts } from "../host/facts";
 import { lowFileSystems, minFreeBytes } from "../host/disk";
 import { humanBytes } from "./format";

@@ -11,7 +11,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { parseDockerSize } from "../../host/build-cache";
+import { parseDockerSize } from "../../rules/docker-size";
 import { FirstAidResult } from "../../host/disk";
 import { FullDiskDokku, availBytes } from "../../testkit/full-disk-dokku";
 import { LOCAL_IMAGE } from "../../testkit/real-dokku-host";

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import { MIN_DOKKU_VERSION } from "../../host/dokku-version";
+import { MIN_DOKKU_VERSION } from "../../rules/dokku-version";
 import { World, endWorld, hostConfig, makeWorld } from "./world";
 
 describe("e2e Dokku version floor (real engine)", function () {

@@ -7,16 +7,15 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     BuildCacheScriptOptions,
-    PRUNE_VARIANTS,
     daemonGcRemoveScript,
     daemonGcScript,
-    parsePruneOutput,
     pruneNowScript,
     pruneScript,
-    pruneVariant,
     scheduleInstallScript,
     scheduleRemoveScript,
 } from "../../host/build-cache";
+import { PRUNE_VARIANTS, pruneVariant } from "../../rules/prune-table";
+import { parsePruneOutput } from "../../rules/docker-size";
 import { BuildCacheSpec, GcSpec } from "../../config";
 import { parseResults } from "../../host/result";
 import { LocalHost, withEnv } from "../../testkit/local-host";

@@ -1,16 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
-import {
-    DAEMON_MERGE_JQ,
-    gcPolicy,
-    parseBuildxVersion,
-    parseDockerSize,
-    parsePruneOutput,
-    parseVersion,
-    pruneCommands,
-    pruneVariant,
-    scheduleTimes,
-} from "../../host/build-cache";
+import { DAEMON_MERGE_JQ, gcPolicy, scheduleTimes } from "../../host/build-cache";
 import { validateSettings } from "../../config";
 import { buildDesiredState } from "../../model/desired-state";
 import { validRaw } from "../fixtures/settings";
@@ -25,47 +15,7 @@ function jq(filter: string, input: string, gc: unknown): { code: number; out: st
     return { code: r.status ?? -1, out: r.stdout.trim() };
 }
 
-describe("build cache: versions and flags", () => {
-    it("parses engine and buildx versions in the forms hosts print", () => {
-        expect(parseVersion("28.2.2")).to.deep.equal([28, 2, 2]);
-        expect(parseVersion("v0.18.0")).to.deep.equal([0, 18, 0]);
-        expect(parseVersion("0.13.1+ds1-3")).to.deep.equal([0, 13, 1]);
-        expect(parseVersion("29.7.2-rc.1")).to.deep.equal([29, 7, 2]);
-        expect(parseVersion("20.10")).to.deep.equal([20, 10, 0]);
-        expect(parseVersion("")).to.equal(undefined);
-        expect(parseVersion("unknown")).to.equal(undefined);
-        expect(parseBuildxVersion("github.com/docker/buildx v0.23.0 28c90ea\n")).to.equal(
-            "v0.23.0",
-        );
-        expect(parseBuildxVersion("github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3\n")).to.equal(
-            "0.13.1+ds1",
-        );
-        expect(parseBuildxVersion("docker: unknown command: docker buildx")).to.equal(undefined);
-    });
-
-    it("picks the variant by buildx first, then the engine", () => {
-        expect(pruneVariant("28.2.2", undefined)).to.equal("legacy");
-        expect(pruneVariant("28.2.2", "v0.17.1")).to.equal("buildx-keep");
-        expect(pruneVariant("27.5.1", "v0.18.0")).to.equal("buildx-reserved");
-        expect(pruneVariant(undefined, "v0.18.0")).to.equal("buildx-reserved");
-        expect(pruneVariant("28.0.0", "v0.18.0")).to.equal("buildx-max");
-        expect(pruneVariant("29.7.2", "v1.0.0")).to.equal("buildx-max");
-    });
-
-    it("builds two prunes: by age, then by size with the flag the variant understands", () => {
-        const o = { olderThan: "168h", maxSize: "20GB" };
-        expect(pruneCommands("buildx-max", o)).to.deep.equal([
-            ["docker", "buildx", "prune", "--force", "--all", "--filter", "until=168h"],
-            // What the config means (20 × 10^9 bytes), not Docker's reading of "20GB" (20 GiB).
-            ["docker", "buildx", "prune", "--force", "--all", "--max-used-space", "20000000000"],
-        ]);
-        expect(pruneCommands("buildx-reserved", o)[1]).to.include("--reserved-space");
-        expect(pruneCommands("buildx-keep", o)[1]).to.include("--keep-storage");
-        const legacy = pruneCommands("legacy", o);
-        expect(legacy[0].slice(0, 3)).to.deep.equal(["docker", "builder", "prune"]);
-        expect(legacy[1]).to.include("--keep-storage");
-    });
-
+describe("build cache: schedules", () => {
     it("maps schedules to systemd OnCalendar and cron", () => {
         expect(scheduleTimes("daily")).to.deep.equal({
             onCalendar: "*-*-* 03:17:00",
@@ -75,39 +25,6 @@ describe("build cache: versions and flags", () => {
         expect(scheduleTimes("weekly").cron).to.equal("17 3 * * 0");
     });
 });
-
-describe("build cache: parsing Docker output", () => {
-    it("reads Docker's decimal human sizes", () => {
-        expect(parseDockerSize("0B")).to.equal(0);
-        expect(parseDockerSize("212B")).to.equal(212);
-        expect(parseDockerSize("16.43MB")).to.equal(16_430_000);
-        expect(parseDockerSize("1.235GB")).to.equal(1_235_000_000);
-        expect(parseDockerSize("2kB")).to.equal(2000);
-        expect(parseDockerSize("1GiB")).to.equal(1024 ** 3);
-        expect(parseDockerSize("11.63MB (70%)")).to.equal(undefined);
-        expect(parseDockerSize("lots")).to.equal(undefined);
-    });
-
-    it("reads reclaimed space from buildx and from the legacy CLI", () => {
-        expect(
-            parsePruneOutput(
-                "ID\tRECLAIMABLE\tSIZE\tLAST ACCESSED\nabc\ttrue\t1GB\t\nTotal:\t1.235GB\n",
-            ),
-        ).to.equal(1_235_000_000);
-        expect(parsePruneOutput("Total:\t0B\n")).to.equal(0);
-        expect(
-            parsePruneOutput(
-                "Deleted build cache objects:\nabc\ndef\n\nTotal reclaimed space: 3.5GB\n",
-            ),
-        ).to.equal(3_500_000_000);
-        expect(parsePruneOutput("Total reclaimed space: 0B\n")).to.equal(0);
-        expect(parsePruneOutput("")).to.equal(0);
-        // the one-off prune prints both passes: they add up
-        expect(parsePruneOutput("Total:\t1GB\nDSC_RESULT {}\nTotal:\t500MB\n")).to.equal(1.5e9);
-        expect(parsePruneOutput("something else")).to.equal(undefined);
-    });
-});
-
 describe("build cache: daemon.json builder GC", () => {
     it("uses reserved/max/min keys from Engine 28 and keepStorage before", () => {
         const g28 = gcPolicy(GC, 28);

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import { MIN_DOKKU_VERSION, VERSION_EXIT } from "../../host/dokku-version";
+import { MIN_DOKKU_VERSION, VERSION_EXIT } from "../../rules/dokku-version";
 import { parseProbe, probeScript } from "../../host/probe";
 import { AppDesired } from "../../model/desired-state";
 import { appScript } from "../../host/app-converge";

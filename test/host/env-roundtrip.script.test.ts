@@ -14,7 +14,7 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import { checkEnvValue } from "../../config";
 import { appScript } from "../../host/app-converge";
-import { envEntryProblem, envRoundTrip, godotenvFor } from "../../host/env-safety";
+import { envEntryProblem, envRoundTrip, godotenvFor } from "../../rules/godotenv";
 import { LocalHost } from "../../testkit/local-host";
 
 const tricky = fc.constantFrom(

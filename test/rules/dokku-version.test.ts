@@ -4,7 +4,7 @@ import {
     dokkuVersionProblem,
     dokkuVersionWarning,
     parseDokkuVersion,
-} from "../../host/dokku-version";
+} from "../../rules/dokku-version";
 
 describe("Dokku version rules", () => {
     it("parses what `dokku version` prints (stable, git-describe and v-prefixed builds)", () => {

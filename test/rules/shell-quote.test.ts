@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fc from "fast-check";
-import { shJoin, shQuote } from "../../host/shell";
+import { shJoin, shQuote } from "../../rules/shell-quote";
 
 /** Runs `printf %s <quoted>` through a real /bin/sh and returns the bytes it printed. */
 function roundTrip(values: string[]): string[] {

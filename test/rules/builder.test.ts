@@ -4,7 +4,7 @@
  * world-writable modes, and never below /root.
  */
 import { expect } from "chai";
-import { buildCanWrite, buildOption, wantedBuildOptions } from "../../host/build-options";
+import { buildCanWrite, buildOption, wantedBuildOptions } from "../../rules/builder";
 
 describe("build-phase options: who can write", () => {
     it("herokuish: owner or group 32767 with the write bit, or world-writable; never under /root", () => {
