@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import { PulumiStack } from "../testkit/pulumi-stack";
 import { SshHost } from "../testkit/ssh-host";
-import { countSessions, measure, newHost, opsOf, stackConfig } from "./run";
+import { countSessions, measure, newHost, opsOf, stackConfig } from "./harness";
 
 interface FleetRow {
     side: string;

@@ -26,10 +26,11 @@ import {
     DEFAULT_STATE_DIR,
     DEFAULT_WARMUP_CACHE,
 } from "./defaults";
+import { BUILDERS } from "../rules/builder";
 import { envEntryProblem } from "../rules/godotenv";
 import { connectionUserProblem } from "./connection-rules";
-import { sizeProblem } from "./size-units";
-import { AfterChange, Builder, CachePruneKind } from "./types";
+import { sizeProblem } from "../rules/size-units";
+import { AfterChange, CachePruneKind } from "./types";
 
 // ---- rules (exported so tests and the docs can name them) -----------------
 
@@ -75,7 +76,7 @@ export const MAX_PATH = 255;
 export const MAX_ENV_VALUE = 4096;
 export const MAX_APPS = 1000;
 export const MAX_CACHES = 64;
-export const BUILDERS = ["dockerfile", "herokuish", "pack", "unknown"] as const satisfies Builder[];
+export { BUILDERS };
 export const AFTER_CHANGE = ["restart", "rebuild", "none"] as const satisfies AfterChange[];
 export const SCHEDULES = ["hourly", "daily", "weekly", "off"] as const;
 export const PRUNE_KINDS = [

@@ -6,8 +6,8 @@
 
 /** What happens to a deployed app after its mounts or env changed. */
 export type AfterChange = "restart" | "rebuild" | "none";
-/** How an app's image is built; decides what the caches can do for it (nothing, at build time). */
-export type Builder = "dockerfile" | "herokuish" | "pack" | "unknown";
+export type { Builder } from "../rules/builder";
+import { Builder } from "../rules/builder";
 
 export interface CacheSpec {
     /** Cache name, the key in `caches`, e.g. `pip`. */

@@ -10,7 +10,7 @@
 import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
 import { RESULT_MARKER } from "./result";
 import { shJoin, shQuote } from "./shell";
-import { dockerSize } from "../config/size-units";
+import { dockerSize } from "../rules/size-units";
 import { CACHE_PRUNE_FUNCTIONS_SH, CachePruneTarget, cachePruneCallsSh } from "./cache-prune";
 import { CACHE_MOUNT_BYTES_SH } from "./dockerfile-cache";
 import { CACHE_MOUNT_TYPE } from "../rules/dockerfile";
@@ -48,7 +48,7 @@ function detectChainSh(): string {
 
 /**
  * Builder GC policy for daemon.json, in the keys this engine major
- * understands; sizes as byte counts (what the config means, see config/size-units.ts).
+ * understands; sizes as byte counts (what the config means, see rules/size-units.ts).
  */
 export function gcPolicy(spec: GcSpec, engineMajor: number | undefined): Record<string, unknown> {
     const gc: GcSpec = {

@@ -52,7 +52,7 @@
  * - `none`: measured and reported only.
  */
 import { CacheBound, CachePruneKind } from "../config/types";
-import { dockerSize } from "../config/size-units";
+import { dockerSize } from "../rules/size-units";
 import { shQuote } from "./shell";
 
 /** One cache directory the job bounds. */

@@ -19,7 +19,7 @@
  * Pure text; every value shQuote'd.
  */
 import { BuildCacheSpec } from "../config/types";
-import { sizeBytes } from "../config/size-units";
+import { sizeBytes } from "../rules/size-units";
 import {
     CACHE_PRUNE_FUNCTIONS_SH,
     CACHE_RESULT_MARKER,

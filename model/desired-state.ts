@@ -53,7 +53,7 @@ export interface AppDesired {
     /** What the caches can and cannot do for this app's builds, in one sentence. */
     buildNote: string;
     /**
-     * Build-phase docker-options per buildpack builder (host/build-options.ts); the converge
+     * Build-phase docker-options per buildpack builder (rules/builder.ts); the converge
      * picks by the builder declared, else the one `builder:report` gives on the host.
      */
     buildOptions: BuildOptions;
@@ -66,7 +66,7 @@ export interface AppDesired {
     /**
      * For a Dockerfile app (declared `dockerfile`, or `unknown`: resolved on the host), the
      * Dockerfile line per cache it uses: a BuildKit cache mount with the cache's fixed id
-     * (host/dockerfile-cache.ts); empty for buildpack builders.
+     * (rules/dockerfile.ts); empty for buildpack builders.
      */
     dockerfileLines: DockerfileCacheLine[];
 }

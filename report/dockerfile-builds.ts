@@ -5,7 +5,7 @@
  * lines, and the BuildKit cache mounts on the host against their bound.
  * Pure: what host/dockerfile-cache.ts's script read, and the desired state.
  */
-import { sizeBytes } from "../config/size-units";
+import { sizeBytes } from "../rules/size-units";
 import { DockerfileFacts } from "../host/dockerfile-cache";
 import {
     BuildkitVerdict,
@@ -15,7 +15,7 @@ import {
     idsCarried,
 } from "../rules/dockerfile";
 import { DesiredState } from "../model/desired-state";
-import { humanBytes } from "./format";
+import { humanBytes } from "./bytes";
 
 export interface DockerfileAppReport {
     name: string;

@@ -3,20 +3,8 @@
  */
 import { parseVersion } from "../rules/prune-table";
 import { dockerfileBuildsLines } from "./dockerfile-builds";
+import { humanBytes } from "./bytes";
 import { HostReport } from "./host-report";
-
-/** `1234567890` → `1.23 GB` (decimal, like Docker). */
-export function humanBytes(n: number | null): string {
-    if (n === null) return "?";
-    const units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let i = 0;
-    let v = n;
-    while (v >= 1000 && i < units.length - 1) {
-        v /= 1000;
-        i++;
-    }
-    return i === 0 ? `${v} B` : `${v.toFixed(2)} ${units[i]}`;
-}
 
 function table(rows: string[][]): string[] {
     const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

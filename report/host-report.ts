@@ -6,11 +6,11 @@ import { PruneVariant, parseBuildxVersion, pruneVariant } from "../rules/prune-t
 import { parseDockerSize } from "../rules/docker-size";
 import { statMode } from "../host/cache-dirs";
 import { packVolumeApp } from "../host/purge-app-cache";
-import { sizeBytes } from "../config/size-units";
+import { sizeBytes } from "../rules/size-units";
 import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../rules/godotenv";
 import { HostFacts } from "../host/facts";
 import { lowFileSystems, minFreeBytes } from "../host/disk";
-import { humanBytes } from "./format";
+import { humanBytes } from "./bytes";
 import { Observed, ObservedApp } from "../host/probe";
 import { DesiredState, mountArg } from "../model/desired-state";
 import { DockerfileFacts } from "../host/dockerfile-cache";
@@ -99,7 +99,7 @@ export function volumeOwner(name: string): { kind: "herokuish" | "pack"; app: st
 
 /**
  * An app's env values (as Dokku reads them now) that Dokku's next config
- * write would corrupt or make unreadable (host/env-safety.ts; the
+ * write would corrupt or make unreadable (rules/godotenv.ts; the
  * host's Dokku version is not read, so both godotenv versions are checked,
  * each named). Values are not printed: they may be secrets.
  */

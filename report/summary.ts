@@ -20,7 +20,7 @@ export interface AppSummary {
     discovered: boolean;
     cachesHelpBuild: boolean;
     buildNote: string;
-    /** Dockerfile apps only: per cache, the Dockerfile line that shares it with the build (host/dockerfile-cache.ts). */
+    /** Dockerfile apps only: per cache, the Dockerfile line that shares it with the build (rules/dockerfile.ts). */
     dockerfileLines?: Record<string, string>;
 }
 

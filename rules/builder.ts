@@ -6,7 +6,9 @@
  * host/build-options.ts, where the Dokku, herokuish and pack sources read
  * for these rules are named (Dokku v0.38.27 and v0.37.10).
  */
-import { Builder } from "../config/types";
+/** How an app's image is built; decides what the caches can do for it (nothing, at build time). */
+export const BUILDERS = ["dockerfile", "herokuish", "pack", "unknown"] as const;
+export type Builder = (typeof BUILDERS)[number];
 
 /** The parts of a mount (model/desired-state.ts `MountSpec`) the builder rules read. */
 export interface BuildMount {
@@ -74,7 +76,7 @@ const RUN_TIME =
 export function buildNote(
     builder: Builder,
     unwritable: readonly string[] = [],
-    /** A Dockerfile app's cache lines (host/dockerfile-cache.ts); the first is quoted. */
+    /** A Dockerfile app's cache lines (rules/dockerfile.ts); the first is quoted. */
     lines: readonly string[] = [],
 ): string {
     const fix = unwritable.length

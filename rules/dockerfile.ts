@@ -6,7 +6,6 @@
  * Dokku, docker/cli, moby and BuildKit sources the rules were read in (versions named), are in
  * host/dockerfile-cache.ts.
  */
-import { CacheSpec } from "../config/types";
 import { parseDockerSize } from "./docker-size";
 import { shQuote } from "./shell-quote";
 import { BuildMount } from "./builder";
@@ -64,7 +63,7 @@ function word(v: string): string {
  */
 export function dockerfileCacheLines(
     mounts: readonly Pick<BuildMount, "cache" | "containerPath">[],
-    caches: ReadonlyMap<string, Pick<CacheSpec, "env">>,
+    caches: ReadonlyMap<string, { readonly env: Readonly<Record<string, string>> }>,
     group?: string,
 ): DockerfileCacheLine[] {
     return mounts.map((m) => {

@@ -4,8 +4,7 @@
  * here (the report's variant, the prune commands); the prune script's shell detection is
  * generated from the same table (host/build-cache.ts).
  */
-import { BuildCacheSpec } from "../config/types";
-import { dockerSize } from "../config/size-units";
+import { dockerSize } from "./size-units";
 
 /** `[major, minor, patch]` from "28.2.2", "v0.18.0", "0.18.0+ds1", "29.7.2-rc.1"; undefined if none. */
 export function parseVersion(s: string | undefined): [number, number, number] | undefined {
@@ -95,12 +94,12 @@ export function pruneVariant(engine: string | undefined, buildx: string | undefi
  */
 export function pruneCommands(
     variant: PruneVariant,
-    opts: Pick<BuildCacheSpec, "olderThan" | "maxSize">,
+    opts: { olderThan: string; maxSize: string },
 ): string[][] {
     const row = PRUNE_VARIANT_TABLE.find((r) => r.variant === variant)!;
     return [
         [...row.command, "--force", "--all", "--filter", `until=${opts.olderThan}`],
-        // A byte count: Docker's RAMInBytes would read "20GB" as 20 GiB (config/size-units.ts).
+        // A byte count: Docker's RAMInBytes would read "20GB" as 20 GiB (rules/size-units.ts).
         [...row.command, "--force", "--all", row.sizeFlag, dockerSize(opts.maxSize)],
     ];
 }

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { dockerSize, sizeBytes } from "../../config/size-units";
+import { dockerSize, sizeBytes } from "../../rules/size-units";
 import { ramInBytes as real } from "../../testkit/go-units";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

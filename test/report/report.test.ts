@@ -3,7 +3,8 @@ import { validateSettings } from "../../config";
 import { buildDesiredState } from "../../model/desired-state";
 import { HostFacts, parseReportOutput } from "../../host/facts";
 import { buildReport } from "../../report/host-report";
-import { formatReport, gcText, humanBytes } from "../../report/format";
+import { humanBytes } from "../../report/bytes";
+import { formatReport, gcText } from "../../report/format";
 import { validRaw } from "../fixtures/settings";
 
 const R = "/var/lib/dokku/data/shared";

@@ -1,5 +1,5 @@
 /**
- * Who can write a cache during a build (host/build-options.ts): herokuish's
+ * Who can write a cache during a build (rules/builder.ts): herokuish's
  * herokuishuser 32767:32767, a CNB build user chosen as the cache's owner,
  * world-writable modes, and never below /root.
  */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { dockerSize, sizeBytes, sizeProblem } from "../../config/size-units";
+import { dockerSize, sizeBytes, sizeProblem } from "../../rules/size-units";
 
 describe("config sizes", () => {
     it("mean what they say: decimal units are powers of 1000, binary units powers of 1024", () => {
