@@ -4,30 +4,14 @@
  * program, `pulumi config --json` for the CLI commands). Not yet trusted:
  * config/validate.ts checks it.
  */
+import { KEY_SCHEMAS } from "./schema";
 
 /** The Pulumi config namespace (the project name). */
 export const CONFIG_NAMESPACE = "dokku-shared-cache";
 
-/** The stack config keys the program reads (besides the secret `privateKey`). */
-export const CONFIG_KEYS = [
-    "connection",
-    "sharedRoot",
-    "stateDir",
-    "caches",
-    "apps",
-    "discover",
-    "afterChange",
-    "maxParallelRestarts",
-    "deployWaitSeconds",
-    "purgeRemovedCaches",
-    "detectDrift",
-    "buildCache",
-    "warmup",
-    "hostPaths",
-    "disk",
-] as const;
-
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
+/** The stack config keys the program reads (besides the secret `privateKey`): the schema's, in its order. */
+export type ConfigKey = keyof typeof KEY_SCHEMAS;
+export const CONFIG_KEYS = Object.keys(KEY_SCHEMAS) as readonly ConfigKey[];
 
 /** The secret key: read through `config.requireSecret`, never part of the raw values. */
 export const PRIVATE_KEY = "privateKey";

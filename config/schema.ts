@@ -1,8 +1,10 @@
 /**
- * The schema of every stack key, with zod: shapes, types, per-value rules
- * and defaults, each with the sentence a user sees ("must be …"; the value
- * is appended by config/validate.ts). Rules that relate keys to each other
- * (cache references, overlapping directories) are in config/validate.ts.
+ * The schema of every stack key, with zod: shapes, per-value rules and defaults, each with the
+ * sentence a user sees ("must be …"; the value is appended by config/validate.ts), and the JSDoc
+ * of every field: the one description of the configuration. The settings' types
+ * (config/types.ts), the library's args (lib/index.ts) and the key list (config/raw.ts) are
+ * derived from it. Rules that relate keys to each other (cache references, overlapping
+ * directories) are in config/validate.ts.
  */
 import { z } from "zod";
 import {
@@ -26,11 +28,17 @@ import {
     DEFAULT_STATE_DIR,
     DEFAULT_WARMUP_CACHE,
 } from "./defaults";
-import { BUILDERS } from "../rules/builder";
+import {
+    AFTER_CHANGE,
+    BUILDERS,
+    CachePruneKind,
+    DOKKU_PRUNE_MODES,
+    PRUNE_KINDS,
+    SCHEDULES,
+} from "./choices";
 import { envEntryProblem } from "../rules/godotenv";
 import { connectionUserProblem } from "./connection-rules";
 import { sizeProblem } from "../rules/size-units";
-import { AfterChange, CachePruneKind } from "./types";
 
 // ---- rules (exported so tests and the docs can name them) -----------------
 
@@ -76,18 +84,6 @@ export const MAX_PATH = 255;
 export const MAX_ENV_VALUE = 4096;
 export const MAX_APPS = 1000;
 export const MAX_CACHES = 64;
-export { BUILDERS };
-export const AFTER_CHANGE = ["restart", "rebuild", "none"] as const satisfies AfterChange[];
-export const SCHEDULES = ["hourly", "daily", "weekly", "off"] as const;
-export const PRUNE_KINDS = [
-    "uv",
-    "npm",
-    "pip",
-    "cargo",
-    "playwright",
-    "evict-oldest",
-    "none",
-] as const satisfies CachePruneKind[];
 /** Env names Dokku keeps for itself. */
 export const RESERVED_ENV = /^DOKKU_|^GIT_REV$|^SOURCE_VERSION$/;
 /** Places a shared cache or the state dir must never live. */
@@ -211,9 +207,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * An object of known keys: a non-object fails with `what`; every unknown key
  * is its own problem (with the near miss), reported with the field problems.
  */
-function settingsObject<T extends z.ZodRawShape>(shape: T, what: string) {
+function settingsObject<T extends z.ZodRawShape>(shape: T, what: string): z.ZodObject<T> {
     const allowed = Object.keys(shape);
-    return z.looseObject(shape, { error: what }).superRefine(
+    // Loose, so that an unknown key is reported by name (with the near miss) rather than
+    // dropped; typed as the object it accepts, since a parse with an unknown key fails.
+    const loose = z.looseObject(shape, { error: what }).superRefine(
         (obj, ctx) => {
             for (const k of Object.keys(obj).filter((k) => !allowed.includes(k))) {
                 problem(ctx, unknownKeyReason(k, allowed), false, [k]);
@@ -221,10 +219,26 @@ function settingsObject<T extends z.ZodRawShape>(shape: T, what: string) {
         },
         { when: (p) => isPlainObject(p.value) },
     );
+    return loose as unknown as z.ZodObject<T>;
 }
 
+/**
+ * `z.preprocess`, typed with the input it really accepts: what `inner` accepts, or `Also` (a
+ * shorthand such as `true` for all defaults), so the library's args (lib/index.ts) are exact.
+ */
+function preprocessed<Also>() {
+    return <S extends z.ZodType>(fn: (v: unknown) => unknown, inner: S) =>
+        z.preprocess(fn, inner) as unknown as Accepting<S, Also>;
+}
+
+/** The type of {@link preprocessed}'s schema: optional (as a key of an object) when `S` is. */
+type Accepting<S extends z.ZodType, Also> =
+    S extends z.ZodOptional<infer Inner>
+        ? z.ZodOptional<z.ZodType<z.output<Inner>, z.input<Inner> | Also>>
+        : z.ZodType<z.output<S>, z.input<S> | Also>;
+
 /** Leaves out the keys whose value is undefined (optional settings not given). */
-function given<T extends object>(o: T): T {
+export function given<T extends object>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
@@ -274,22 +288,39 @@ const trueIsDefaults = (v: unknown) => (v === true ? {} : v === false ? undefine
 
 // ---- the keys ---------------------------------------------------------------
 
+/** How to reach the host over SSH (`connection`). */
 export const connectionSchema = settingsObject(
     {
+        /** DNS name or IP address of the Dokku host. Required. */
         host: z.string({ error: "must be a DNS name or IP address" }).max(253).regex(HOST_RE),
+        /** SSH port; default 22. */
         port: int(1, 65535).default(DEFAULT_CONNECTION.port),
+        /** SSH user; default `root` (so `dokku`, `chown` and daemon.json work). */
         user: z
             .string({ error: "must be a Unix user name ([a-z_][a-z0-9_-]*, at most 32)" })
             .regex(USER_RE)
             .default(DEFAULT_CONNECTION.user),
+        /**
+         * Run every script through `sudo -n` (`sudo -n sh -s converge`), for a
+         * user other than root; default false. The host's sudoers must let the
+         * user run `/bin/sh -s …` as root without a password (docs/sudo.md).
+         * Validated settings carry it only when true.
+         */
         sudo: bool.optional(),
+        /**
+         * Pinned host public key line (`ssh-ed25519 AAAA…`, or what `ssh-keyscan` prints; the
+         * settings keep the bare key line). Required unless `insecureSkipHostKeyPinning: true`.
+         */
         hostKey: checked((k) =>
             parseHostKeyLine(k)
                 ? undefined
                 : "must be one OpenSSH public key line like 'ssh-ed25519 AAAA...' (or what ssh-keyscan prints: 'HOST ssh-ed25519 AAAA...')",
         ).optional(),
+        /** The only way to connect without `hostKey`; not part of the validated settings. */
         insecureSkipHostKeyPinning: bool.optional(),
+        /** How many times a refused/failed dial is tried before failing; default 3 (1-20). */
         dialErrorLimit: int(1, 20).default(DEFAULT_CONNECTION.dialErrorLimit),
+        /** Seconds per dial attempt; default 10 (1-300). */
         perDialTimeout: int(1, 300).default(DEFAULT_CONNECTION.perDialTimeout),
     },
     "is required: an object with host, port, user and hostKey",
@@ -330,7 +361,7 @@ export const connectionSchema = settingsObject(
     )
     .transform(({ host, port, user, sudo, dialErrorLimit, perDialTimeout, hostKey }) => ({
         ...{ host, port, user, dialErrorLimit, perDialTimeout },
-        ...(sudo ? { sudo } : {}),
+        ...(sudo ? { sudo: sudo as boolean } : {}),
         ...(hostKey !== undefined ? { hostKey: parseHostKeyLine(hostKey)!.line } : {}),
     }));
 
@@ -368,23 +399,32 @@ const envMap = z
         }
     });
 
-const cacheEntry = settingsObject(
+/** One shared cache (`caches.<name>`), before a built-in cache's defaults are merged in. */
+export const cacheEntry = settingsObject(
     {
+        /** Directory under `sharedRoot`; default the name (built-in caches: their own), e.g. `rust/cargo`. */
         dir: checked(checkRelativeDir).optional(),
+        /** Absolute path inside the app's containers, e.g. `/root/.cache/pip`. Required for new caches. */
         containerPath: absolutePath.optional(),
+        /** Env vars set on every app that uses the cache, e.g. `{PIP_CACHE_DIR: "/root/.cache/pip"}`; default none. */
         env: envMap.default({}),
+        /** Owner of the host directory, numeric `uid:gid`; default `0:0` (herokuish: `32767:32767`). */
         owner: checked((o) =>
             OWNER_RE.test(o) && o.split(":").every((n) => Number(n) <= 2147483647)
                 ? undefined
                 : "must be numeric uid:gid like 0:0 or 32767:32767",
         ).default(DEFAULT_CACHE_OWNER),
+        /** Mode of the host directory, 4 octal digits; default `0755` (`775`/`0775` accepted). */
         mode: z
             .string({ error: 'must be an octal mode string like "0755" or "1777"' })
             .regex(MODE_RE)
             .transform((m) => (m.length === 3 ? "0" + m : m))
             .default(DEFAULT_CACHE_MODE),
+        /** Size the scheduled job brings the cache under, e.g. `2GB` (decimal units); built-in caches have defaults. */
         maxSize: size.optional(),
+        /** Entries not written or used for this long go, e.g. `720h`; where the prune kind allows it. */
         maxAge: age.optional(),
+        /** The mechanism (config/choices.ts `PRUNE_KINDS`); default the built-in cache's own, `none` for other caches. */
         prune: oneOf(PRUNE_KINDS).optional(),
     },
     `must be an object with containerPath, env, owner, mode, maxSize, maxAge, prune (or true for a built-in cache: ${Object.keys(DEFAULT_CACHES).join(", ")})`,
@@ -438,7 +478,7 @@ export function cacheSchema(name: string) {
     const base = Object.prototype.hasOwnProperty.call(DEFAULT_CACHES, name)
         ? DEFAULT_CACHES[name]
         : undefined;
-    return z.preprocess((c) => {
+    return preprocessed<true>()((c) => {
         const v = c === null ? undefined : c === true && base ? {} : c;
         return base && isPlainObject(v) ? { ...base, ...v } : v;
     }, cacheEntry);
@@ -449,24 +489,36 @@ const cacheList = z.array(z.string({ error: "must be a cache name" }), {
 });
 const builder = oneOf(BUILDERS).default("unknown");
 
-const appEntry = z.preprocess(
+/** One app of `apps` in its object form. */
+export const appObject = settingsObject(
+    {
+        /** Dokku app name (Dokku 0.38's rule), e.g. `api`. */
+        name: appName,
+        /** Names of the caches this app uses; default all caches. */
+        caches: cacheList.optional(),
+        /** Caches this app mounts read-only (a subset of `caches`); default none. */
+        readOnly: cacheList.default([]),
+        /** How the app is built; default `unknown`. */
+        builder,
+        /**
+         * Cache group: apps share a cache only with apps of the same group; each
+         * group gets its own directories under `<sharedRoot>/groups/<group>/`.
+         * Default: none (the host-wide shared directories). Example `untrusted`.
+         */
+        group: z
+            .string({
+                error: `group name must match ${CACHE_NAME_RE.source} and be at most ${MAX_NAME} characters`,
+            })
+            .max(MAX_NAME)
+            .regex(CACHE_NAME_RE)
+            .optional(),
+    },
+    "must be an app name or an object with name",
+);
+
+const appEntry = preprocessed<string>()(
     (e) => (typeof e === "string" ? { name: e } : e),
-    settingsObject(
-        {
-            name: appName,
-            caches: cacheList.optional(),
-            readOnly: cacheList.default([]),
-            builder,
-            group: z
-                .string({
-                    error: `group name must match ${CACHE_NAME_RE.source} and be at most ${MAX_NAME} characters`,
-                })
-                .max(MAX_NAME)
-                .regex(CACHE_NAME_RE)
-                .optional(),
-        },
-        "must be an app name or an object with name",
-    ),
+    appObject,
 );
 
 /** The `apps` list itself (each entry is {@link appSchema}). */
@@ -480,26 +532,38 @@ export const appsListSchema = z
 /** One app: its name alone, or an object. */
 export const appSchema = appEntry;
 
-export const discoverSchema = z.preprocess(
-    (v) => (typeof v === "boolean" ? { enabled: v } : v),
-    settingsObject(
-        {
-            enabled: bool.default(false),
-            exclude: z.array(appName, { error: "must be a list of app names" }).default([]),
-            caches: cacheList.optional(),
-            builder,
-        },
-        "must be true/false or an object {enabled, exclude, caches}",
-    ).optional(),
+/** `discover` in its object form. */
+export const discoverObject = settingsObject(
+    {
+        /** Also manage every app the host lists; default false. */
+        enabled: bool.default(false),
+        /** Host apps never managed; default none. */
+        exclude: z.array(appName, { error: "must be a list of app names" }).default([]),
+        /** Caches given to discovered apps; default all. */
+        caches: cacheList.optional(),
+        /** Builder assumed for discovered apps; default `unknown`. */
+        builder,
+    },
+    "must be true/false or an object {enabled, exclude, caches}",
 );
 
-const gcSchema = z.preprocess(
+export const discoverSchema = preprocessed<boolean>()(
+    (v) => (typeof v === "boolean" ? { enabled: v } : v),
+    discoverObject.optional(),
+);
+
+/** Builder garbage-collection policy written to daemon.json (`buildCache.gc`; `true` takes the defaults). */
+const gcSchema = preprocessed<boolean>()(
     trueIsDefaults,
     settingsObject(
         {
+            /** Age past which unused cache is collected; default `720h`. */
             unusedFor: age.default(DEFAULT_GC.unusedFor),
+            /** Space BuildKit always keeps; default `10GB`. */
             reservedSpace: size.default(DEFAULT_GC.reservedSpace),
+            /** Size the build cache is collected down to; default `40GB`. */
             maxUsedSpace: size.default(DEFAULT_GC.maxUsedSpace),
+            /** Free disk space to keep; default `20GB`. */
             minFreeSpace: size.default(DEFAULT_GC.minFreeSpace),
         },
         "must be true (defaults) or an object {unusedFor, reservedSpace, maxUsedSpace, minFreeSpace}",
@@ -508,7 +572,7 @@ const gcSchema = z.preprocess(
         .optional(),
 );
 
-const pruneToken = z.preprocess(
+const pruneToken = preprocessed<boolean>()(
     (v) => (v === true ? "once" : v === false ? undefined : v),
     z
         .string({
@@ -519,16 +583,29 @@ const pruneToken = z.preprocess(
 );
 
 /** `buildCache`: `false` turns it off (config/validate.ts); absent or `true` is all defaults. */
-export const buildCacheSchema = z.preprocess(
+export const buildCacheSchema = preprocessed<true>()(
     (v) => (v === true || v === undefined ? {} : v),
     settingsObject(
         {
+            /** How often the installed prune runs; `off` installs no schedule. Default `daily` (03:17). */
             schedule: oneOf(SCHEDULES).default(DEFAULT_BUILD_CACHE.schedule),
+            /** Age filter: cache not used for this long is pruned; default `168h` (`<n>h`/`<n>m`). */
             olderThan: age.default(DEFAULT_BUILD_CACHE.olderThan),
+            /** Size bound the build cache is pruned down to; default `20GB` (decimal units). */
             maxSize: size.default(DEFAULT_BUILD_CACHE.maxSize),
+            /**
+             * One-off prune during `pulumi up`: absent = never; `true` (`once`) or a token like
+             * `2026-11-25` runs it once, and again whenever the token changes.
+             */
             pruneNow: pruneToken,
+            /** Builder GC policy merged into daemon.json; absent = daemon.json untouched. */
             gc: gcSchema,
-            dokkuPrune: oneOf(["keep", "disable"] as const).optional(),
+            /**
+             * Dokku's own `docker-builder-prune` timer/cron (Dokku ≥ 0.35): `keep` (default; ours waits
+             * while it runs) or `disable` (disabled while our schedule is installed, restored on destroy).
+             */
+            dokkuPrune: oneOf(DOKKU_PRUNE_MODES).optional(),
+            /** One-off prune of the shared caches during `pulumi up` (token, as `pruneNow`). */
             cachesPruneNow: pruneToken,
         },
         "must be false or an object {schedule, olderThan, maxSize, pruneNow, gc, dokkuPrune, cachesPruneNow}",
@@ -537,19 +614,23 @@ export const buildCacheSchema = z.preprocess(
 
 export const warmupSchema = settingsObject(
     {
-        playwright: z.preprocess(
+        /** Fill a cache from a Playwright image before the first deploy; default off. */
+        playwright: preprocessed<false>()(
             (v) => (v === false ? undefined : v),
             settingsObject(
                 {
+                    /** Image with a tag, e.g. `mcr.microsoft.com/playwright:v1.57.0-noble`. Required. */
                     image: z
                         .string({
                             error: 'is required: a Playwright image reference with a tag, like "mcr.microsoft.com/playwright:v1.57.0-noble"',
                         })
                         .max(255)
                         .regex(IMAGE_RE),
+                    /** The cache (by name) to fill; default `ms-playwright`. */
                     cache: z
                         .string({ error: "must name a defined cache" })
                         .default(DEFAULT_WARMUP_CACHE),
+                    /** Local SSH private key file for the Docker provider's ssh:// connection; default ssh agent/defaults. */
                     identityFile: checked((v) =>
                         checkAbsolutePath(v)
                             ? "must be an absolute path to a local private key file"
@@ -567,12 +648,18 @@ export const warmupSchema = settingsObject(
     .transform(given)
     .default({});
 
+/** Where daemon.json, systemd units and cron entries live on the host. */
 export const hostPathsSchema = settingsObject(
     {
+        /** Docker's daemon config; default `/etc/docker/daemon.json` (rootless Docker: its own, absolute). */
         daemonJson: absolutePath.default(DEFAULT_HOST_PATHS.daemonJson),
+        /** Where the prune timer's units go; default `/etc/systemd/system`. */
         systemdUnitDir: absolutePath.default(DEFAULT_HOST_PATHS.systemdUnitDir),
+        /** Exists when systemd runs the host; default `/run/systemd/system`. */
         systemdRunDir: absolutePath.default(DEFAULT_HOST_PATHS.systemdRunDir),
+        /** Where the cron entry goes without systemd; default `/etc/cron.d`. */
         cronDir: absolutePath.default(DEFAULT_HOST_PATHS.cronDir),
+        /** Dokku's home (`DOKKU_ROOT`), where leftover `<app>/cache` dirs are looked for; default `/home/dokku`. */
         dokkuRoot: absolutePath.optional(),
     },
     "must be an object {daemonJson, systemdUnitDir, systemdRunDir, cronDir, dokkuRoot}",
@@ -580,8 +667,16 @@ export const hostPathsSchema = settingsObject(
     .transform(given)
     .default({ ...DEFAULT_HOST_PATHS });
 
+/** Free-space watch on the host's file systems (Docker's data root, /var/lib/dokku, sharedRoot, stateDir). */
 export const diskSchema = settingsObject(
-    { minFree: size.default(DEFAULT_DISK_MIN_FREE) },
+    {
+        /**
+         * Below this many bytes free on any of them, `verify` warns and `pulumi up` runs first aid
+         * (build-cache and shared-cache prunes to their bounds) before anything that writes.
+         * A config size, e.g. `"2GB"`; default `"1GB"`.
+         */
+        minFree: size.default(DEFAULT_DISK_MIN_FREE),
+    },
     "must be an object {minFree}",
 )
     .transform(given)
@@ -589,19 +684,34 @@ export const diskSchema = settingsObject(
 
 /** One schema per stack key (each parsed on its own, so one bad key hides no other's problems). */
 export const KEY_SCHEMAS = {
+    /** How to reach the host over SSH. */
     connection: connectionSchema,
+    /** Where cache directories live; default `/var/lib/dokku/data/shared`. */
     sharedRoot: rootSchema(DEFAULT_SHARED_ROOT),
+    /** Host-side ledger, generations and the prune script; default `/var/lib/dokku-shared-cache`. */
     stateDir: rootSchema(DEFAULT_STATE_DIR),
+    /** The caches (each entry: {@link cacheSchema}), in stack order; default the built-in ones (config/defaults.ts). */
     caches: cachesMapSchema,
+    /** The managed apps (each entry: {@link appSchema}), in stack order; default none. */
     apps: appsListSchema,
+    /** Managing the host's other apps too; default off. */
     discover: discoverSchema,
+    /** What happens to a deployed app after its mounts or env changed; default `restart`. */
     afterChange: oneOf(AFTER_CHANGE).default(DEFAULT_AFTER_CHANGE),
+    /** Host-wide bound on concurrent restarts/rebuilds; default 2 (1-32). */
     maxParallelRestarts: int(1, 32).default(DEFAULT_MAX_PARALLEL_RESTARTS),
+    /** Seconds an app's converge waits for a running deploy of the app; default 600 (0-3600, 0 = skip at once). */
     deployWaitSeconds: int(0, MAX_DEPLOY_WAIT_SECONDS).default(DEFAULT_DEPLOY_WAIT_SECONDS),
+    /** Delete a cache directory's data when the cache leaves the config; default false. */
     purgeRemovedCaches: bool.default(DEFAULT_PURGE_REMOVED_CACHES),
+    /** Read each app's mounts and env at preview/up and repair drift; default true. */
     detectDrift: bool.default(DEFAULT_DETECT_DRIFT),
+    /** Docker build cache bounding (docs/build-cache.md); `false` (config/validate.ts) turns it off. */
     buildCache: buildCacheSchema,
+    /** Optional cache warm-up; default none. */
     warmup: warmupSchema,
+    /** Host paths of daemon.json, systemd and cron; default the standard ones. */
     hostPaths: hostPathsSchema,
+    /** Free-space threshold for first aid and `verify`; default `{minFree: "1GB"}`. */
     disk: diskSchema,
 };

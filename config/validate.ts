@@ -16,10 +16,11 @@ import {
     cacheNameSchema,
     cacheBound,
     cacheSchema,
+    given,
     show,
     unknownKeyReason,
 } from "./schema";
-import { AppSpec, CacheSpec, Settings } from "./types";
+import { AppSpec, CacheSpec, DiscoverSpec, KeyOutputs, Settings } from "./types";
 
 type Problem = pulumi.InputPropertyErrorDetails;
 type Path = readonly PropertyKey[];
@@ -105,7 +106,10 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problems) {
         known.add(name);
         const c = problems.parse(cacheSchema(name), value, ["caches", name]);
         if (!c) continue;
-        const dir = c.dir ?? name;
+        // Every field of the entry goes on as it is, but the directory (default the name), the
+        // container path (required: the schema says so) and the bound's three (in `bound`).
+        const { dir: dirGiven, containerPath, maxSize, maxAge, prune, ...rest } = c;
+        const dir = dirGiven ?? name;
         const hostPath = `${sharedRoot}/${dir}`;
         if (dir === GROUPS_DIR || dir.startsWith(GROUPS_DIR + "/")) {
             problems.add(
@@ -122,9 +126,8 @@ function validateCaches(raw: unknown, sharedRoot: string, problems: Problems) {
                 );
             }
         }
-        const { containerPath, env, owner, mode } = c;
-        const bound = cacheBound(name, c);
-        caches.push({ name, dir, containerPath: containerPath!, env, owner, mode, bound });
+        const bound = cacheBound(name, { maxSize, maxAge, prune });
+        caches.push({ name, dir, containerPath: containerPath!, ...rest, bound });
     }
     return { caches, known };
 }
@@ -164,15 +167,15 @@ function validateApps(raw: unknown, caches: CacheSpec[], known: Set<string>, pro
             problems.add(["apps", i, "name"], `app ${show(a.name)} is listed twice`);
             return;
         }
-        const app: AppSpec = {
-            name: a.name,
-            caches: a.caches
-                ? cacheRefs(a.caches, known, ["apps", i, "caches"], problems)
-                : [...known],
-            readOnly: cacheRefs(a.readOnly, known, ["apps", i, "readOnly"], problems),
-            builder: a.builder,
-            ...(a.group !== undefined ? { group: a.group } : {}),
-        };
+        // Every field of the entry goes on as it is (optional ones only when given), but the
+        // cache lists, checked against the defined caches.
+        const { name, caches: listed, readOnly, ...rest } = a;
+        const app: AppSpec = given({
+            name,
+            caches: listed ? cacheRefs(listed, known, ["apps", i, "caches"], problems) : [...known],
+            readOnly: cacheRefs(readOnly, known, ["apps", i, "readOnly"], problems),
+            ...rest,
+        });
         app.readOnly.forEach((r, j) => {
             if (!app.caches.includes(r)) {
                 problems.add(
@@ -186,8 +189,6 @@ function validateApps(raw: unknown, caches: CacheSpec[], known: Set<string>, pro
     });
     return apps;
 }
-
-type KeyOutputs = { [K in keyof typeof KEY_SCHEMAS]: z.output<(typeof KEY_SCHEMAS)[K]> };
 
 /**
  * Validates the raw stack config. Collects every problem and throws one
@@ -230,59 +231,62 @@ export function collectSettings(raw: RawSettings, problems: Problems): Settings 
     }
     const at = <K extends keyof KeyOutputs>(k: K): KeyOutputs[K] | undefined =>
         problems.parse(KEY_SCHEMAS[k] as unknown as z.ZodType<KeyOutputs[K]>, raw[k], [k]);
-    const connection = at("connection");
-    const sharedRoot = at("sharedRoot");
-    const stateDir = at("stateDir");
-    if (sharedRoot && stateDir && overlaps(sharedRoot, stateDir)) {
-        problems.add(["stateDir"], `must not overlap sharedRoot ${show(sharedRoot)}`);
+    // Every key in the schema's order (the order problems are reported in): most are their
+    // schema's output; the ones below are resolved across keys.
+    const out: Record<string, unknown> = {};
+    let known = new Set<string>();
+    let caches: CacheSpec[] = [];
+    for (const k of CONFIG_KEYS) {
+        switch (k) {
+            case "stateDir": {
+                const stateDir = (out.stateDir = at(k));
+                const sharedRoot = out.sharedRoot as string | undefined;
+                if (sharedRoot && stateDir && overlaps(sharedRoot, stateDir)) {
+                    problems.add(["stateDir"], `must not overlap sharedRoot ${show(sharedRoot)}`);
+                }
+                break;
+            }
+            case "caches":
+                ({ caches, known } = validateCaches(
+                    raw.caches,
+                    (out.sharedRoot as string | undefined) ?? DEFAULT_SHARED_ROOT,
+                    problems,
+                ));
+                out.caches = caches;
+                break;
+            case "apps":
+                out.apps = validateApps(raw.apps, caches, known, problems);
+                break;
+            case "discover": {
+                const d = at(k);
+                out.discover = {
+                    enabled: d?.enabled ?? false,
+                    exclude: d?.exclude ?? [],
+                    caches: d?.caches
+                        ? cacheRefs(d.caches, known, ["discover", "caches"], problems)
+                        : [...known],
+                    builder: d?.builder ?? "unknown",
+                } satisfies DiscoverSpec;
+                break;
+            }
+            case "buildCache":
+                out.buildCache = raw.buildCache === false ? undefined : at(k);
+                break;
+            case "warmup": {
+                const warmup = (out.warmup = at(k));
+                const pw = warmup?.playwright;
+                if (pw && !known.has(pw.cache)) {
+                    problems.add(
+                        ["warmup", "playwright", "cache"],
+                        `must name a defined cache (${[...known].join(", ")}); got ${show(pw.cache)}`,
+                    );
+                }
+                break;
+            }
+            default:
+                out[k] = at(k);
+        }
     }
-    const { caches, known } = validateCaches(
-        raw.caches,
-        sharedRoot ?? DEFAULT_SHARED_ROOT,
-        problems,
-    );
-    const apps = validateApps(raw.apps, caches, known, problems);
-    const d = at("discover");
-    const discover = {
-        enabled: d?.enabled ?? false,
-        exclude: d?.exclude ?? [],
-        caches: d?.caches
-            ? cacheRefs(d.caches, known, ["discover", "caches"], problems)
-            : [...known],
-        builder: d?.builder ?? "unknown",
-    };
-    const afterChange = at("afterChange");
-    const maxParallelRestarts = at("maxParallelRestarts");
-    const deployWaitSeconds = at("deployWaitSeconds");
-    const purgeRemovedCaches = at("purgeRemovedCaches");
-    const detectDrift = at("detectDrift");
-    const buildCache = raw.buildCache === false ? undefined : at("buildCache");
-    const warmup = at("warmup");
-    const pw = warmup?.playwright;
-    if (pw && !known.has(pw.cache)) {
-        problems.add(
-            ["warmup", "playwright", "cache"],
-            `must name a defined cache (${[...known].join(", ")}); got ${show(pw.cache)}`,
-        );
-    }
-    const hostPaths = at("hostPaths");
-    const disk = at("disk");
     if (problems.list.length > before) return undefined;
-    return {
-        connection: connection!,
-        sharedRoot: sharedRoot!,
-        stateDir: stateDir!,
-        caches,
-        apps,
-        discover,
-        afterChange: afterChange!,
-        maxParallelRestarts: maxParallelRestarts!,
-        deployWaitSeconds: deployWaitSeconds!,
-        purgeRemovedCaches: purgeRemovedCaches!,
-        detectDrift: detectDrift!,
-        buildCache,
-        warmup: warmup!,
-        hostPaths: hostPaths!,
-        disk: disk!,
-    };
+    return out as Settings;
 }

@@ -23,7 +23,6 @@ import {
     stackKey,
     validateFleet,
 } from "../../config";
-import { AppArgs, CacheArgs, DokkuSharedCacheHostArgs } from "../../lib";
 import { DOCS, README, readmeSteps } from "../../testkit/readme";
 import { HOST_KEY } from "../fixtures/settings";
 
@@ -245,61 +244,6 @@ describe("docs/configuration.md: the configuration reference", () => {
                 rs.some((r) => r.startsWith('unknown setting "notAKey"')),
             );
         }
-    });
-});
-
-describe("the library's arg types (lib/index.ts) name the stack keys the schema accepts", () => {
-    const accepted = acceptedKeys();
-    // Record<keyof …, true>: a key added to the type and not here fails to compile.
-    const hostKeys: Record<keyof DokkuSharedCacheHostArgs, true> = {
-        connection: true,
-        privateKey: true,
-        apps: true,
-        caches: true,
-        sharedRoot: true,
-        stateDir: true,
-        discover: true,
-        afterChange: true,
-        maxParallelRestarts: true,
-        deployWaitSeconds: true,
-        purgeRemovedCaches: true,
-        detectDrift: true,
-        buildCache: true,
-        warmup: true,
-        hostPaths: true,
-        disk: true,
-    };
-    const cacheKeys: Record<keyof CacheArgs, true> = {
-        dir: true,
-        containerPath: true,
-        env: true,
-        owner: true,
-        mode: true,
-        maxSize: true,
-        maxAge: true,
-        prune: true,
-    };
-    const appKeys: Record<keyof Exclude<AppArgs, string>, true> = {
-        name: true,
-        caches: true,
-        readOnly: true,
-        builder: true,
-        group: true,
-    };
-    const direct = (prefix: string) =>
-        [...accepted]
-            .filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes("."))
-            .map((k) => k.slice(prefix.length))
-            .sort();
-
-    it("every key of one host (no `hosts` in the library: one component per host)", () => {
-        expect(Object.keys(hostKeys).sort()).to.deep.equal(
-            direct("").filter((k) => k !== HOSTS_KEY),
-        );
-    });
-    it("every key of caches.<name> and apps[]", () => {
-        expect(Object.keys(cacheKeys).sort()).to.deep.equal(direct("caches.<name>."));
-        expect(Object.keys(appKeys).sort()).to.deep.equal(direct("apps[]."));
     });
 });
 
