@@ -14,6 +14,7 @@ import {
 import { DockerfileCacheLine, dockerfileCacheLines } from "../rules/dockerfile";
 import {
     AfterChange,
+    AppSpec,
     BuildCacheSpec,
     Builder,
     CacheBound,
@@ -41,13 +42,14 @@ export interface MountSpec {
     readOnly: boolean;
 }
 
-export interface AppDesired {
-    name: string;
-    builder: Builder;
+/**
+ * One app: its settings (config/schema.ts `apps[]`, every field but the cache lists, which
+ * become `mounts` and `env`), and what they mean on the host. A new per-app setting reaches
+ * the host scripts as a field here without a change to this file.
+ */
+export type AppDesired = Omit<AppSpec, "caches" | "readOnly"> & {
     /** True when the app came from `discover` rather than the `apps` list. */
     discovered: boolean;
-    /** Cache group (own directories), or undefined for the host-wide caches. */
-    group?: string;
     mounts: MountSpec[];
     env: Record<string, string>;
     /** What the caches can and cannot do for this app's builds, in one sentence. */
@@ -69,7 +71,7 @@ export interface AppDesired {
      * (rules/dockerfile.ts); empty for buildpack builders.
      */
     dockerfileLines: DockerfileCacheLine[];
-}
+};
 
 export interface DesiredState {
     sharedRoot: string;
@@ -104,15 +106,12 @@ export function mountArg(m: Pick<MountSpec, "hostPath" | "containerPath" | "read
 }
 
 function appDesired(
-    name: string,
-    cacheNames: string[],
-    readOnly: string[],
-    builder: Builder,
+    app: AppSpec,
     discovered: boolean,
     caches: Map<string, CacheSpec>,
     sharedRoot: string,
-    group?: string,
 ): AppDesired {
+    const { name, caches: cacheNames, readOnly, builder, group, ...rest } = app;
     const mounts: MountSpec[] = [];
     const env: Record<string, string> = {};
     for (const cn of [...cacheNames].sort()) {
@@ -135,6 +134,7 @@ function appDesired(
         builder,
         discovered,
         ...(group ? { group } : {}),
+        ...rest,
         mounts,
         env: Object.fromEntries(
             Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
@@ -185,35 +185,14 @@ export function buildDesiredState(
     const caches = new Map(settings.caches.map((c) => [c.name, c]));
     const apps = new Map<string, AppDesired>();
     for (const a of settings.apps) {
-        apps.set(
-            a.name,
-            appDesired(
-                a.name,
-                a.caches,
-                a.readOnly,
-                a.builder,
-                false,
-                caches,
-                settings.sharedRoot,
-                a.group,
-            ),
-        );
+        apps.set(a.name, appDesired(a, false, caches, settings.sharedRoot));
     }
     if (settings.discover.enabled) {
         for (const name of hostApps) {
             if (apps.has(name) || settings.discover.exclude.includes(name)) continue;
-            apps.set(
-                name,
-                appDesired(
-                    name,
-                    settings.discover.caches,
-                    [],
-                    settings.discover.builder,
-                    true,
-                    caches,
-                    settings.sharedRoot,
-                ),
-            );
+            const { caches: cacheNames, builder } = settings.discover;
+            const app: AppSpec = { name, caches: cacheNames, readOnly: [], builder };
+            apps.set(name, appDesired(app, true, caches, settings.sharedRoot));
         }
     }
     return {

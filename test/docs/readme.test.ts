@@ -14,6 +14,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import {
+    DEFAULT_CACHE_BOUNDS,
+    DEFAULT_CACHES,
     HOST_ENTRY_KEYS,
     HOSTS_KEY,
     KEY_SCHEMAS,
@@ -270,6 +272,46 @@ const slug = (h: string) =>
         .toLowerCase()
         .replace(/[^\p{L}\p{N} _-]/gu, "")
         .replace(/ /g, "-");
+
+describe("the built-in caches (config/defaults.ts) as README.md and docs/configuration.md list them", () => {
+    const names = Object.keys(DEFAULT_CACHES);
+
+    it("docs/configuration.md's table of default caches: each one's dir, container path and env", () => {
+        const text = doc("configuration.md");
+        const table = /\nDefault caches[^\n]*\n\n((?:\|.*\n)+)/.exec(text)?.[1];
+        expect(table, "the table under 'Default caches'").to.be.a("string");
+        const rows = table!
+            .trim()
+            .split("\n")
+            .slice(2)
+            .map((r) => r.split("|").map((c) => c.trim()));
+        const envOf = (env: Readonly<Record<string, string>>) =>
+            Object.entries(env)
+                .map(([k, v]) => (v.startsWith("/") ? `\`${k}\`` : `\`${k}=${v}\``))
+                .join(", ");
+        expect(rows.map((r) => r.slice(1, 5))).to.deep.equal(
+            names.map((n) => {
+                const c = DEFAULT_CACHES[n];
+                return [n, `\`${c.dir}\``, `\`${c.containerPath}\``, envOf(c.env)];
+            }),
+        );
+    });
+
+    it("docs/configuration.md names each one's default maxSize", () => {
+        const row = doc("configuration.md")
+            .split("\n")
+            .find((l) => l.startsWith("| `caches.<name>.maxSize`"));
+        expect(row, "the caches.<name>.maxSize row").to.be.a("string");
+        const listed = names.map((n) => `${n} ${DEFAULT_CACHE_BOUNDS[n].maxSize}`).join(", ");
+        expect(row).to.contain(listed);
+    });
+
+    it("README.md lists them where it says what it changes on the host", () => {
+        expect(readme.replace(/\s+/g, " ")).to.contain(
+            `(${names.map((n) => `\`${n}\``).join(", ")})`,
+        );
+    });
+});
 
 describe("README and docs/: commands, files and links", () => {
     it("every `npm run X` and `npm test` they mention is a script in package.json", () => {
