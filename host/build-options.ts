@@ -1,7 +1,8 @@
 /**
- * Build-time caches for buildpack apps: build-phase `docker-options` that bind
- * the app's shared cache directories into its build container, and the
- * per-builder statement of what the caches do for an app.
+ * Build-time caches for buildpack apps: the shell that reads and writes the
+ * build-phase `docker-options` binding the app's shared cache directories into
+ * its build container (which options, and the per-builder statement of what the
+ * caches do for an app: rules/builder.ts, from the sources read below).
  *
  * Read in Dokku v0.38.27 (and v0.37.10, the same behaviour where it matters):
  * - plugins/builder-herokuish/builder-build: `plugn trigger docker-args-build`

@@ -418,18 +418,39 @@ describe("README and docs/: commands, files and links", () => {
         ).to.deep.equal([]);
     });
 
-    it("how-it-works.md's table of what runs on the host names every file of host/, and no other", () => {
-        const text = doc("how-it-works.md");
-        const table = /- \*\*What runs on your host\*\*[\s\S]*?\n\n((?: +\|.*\n)+)/.exec(text)?.[1];
-        expect(table, "the table under 'What runs on your host'").to.be.a("string");
-        const named = [...table!.matchAll(/^ +\| (.*?) \|/gm)]
-            .flatMap((m) => [...m[1].matchAll(/`([\w-]+\.ts)`/g)].map((n) => n[1]))
-            .sort();
-        const files = tracked
-            .filter((f) => /^host\/[^/]+\.ts$/.test(f))
-            .map((f) => path.basename(f))
-            .sort();
-        expect(named).to.deep.equal(files);
+    for (const [folder, lead] of [
+        ["host", "What runs on your host"],
+        ["rules", "What is decided without the shell"],
+    ]) {
+        it(`how-it-works.md's table under '${lead}' names every file of ${folder}/, and no other`, () => {
+            const text = doc("how-it-works.md");
+            const table = new RegExp(`- \\*\\*${lead}\\*\\*[\\s\\S]*?\\n\\n((?: +\\|.*\\n)+)`).exec(
+                text,
+            )?.[1];
+            expect(table, `the table under '${lead}'`).to.be.a("string");
+            const named = [...table!.matchAll(/^ +\| (.*?) \|/gm)]
+                .flatMap((m) => [...m[1].matchAll(/`([\w-]+\.ts)`/g)].map((n) => n[1]))
+                .sort();
+            const files = tracked
+                .filter((f) => new RegExp(`^${folder}/[^/]+\\.ts$`).test(f))
+                .map((f) => path.basename(f))
+                .sort();
+            expect(named).to.deep.equal(files);
+        });
+    }
+
+    it("how-it-works.md's tree names every folder of product code", () => {
+        const tree = section("## The tree", doc("how-it-works.md"));
+        const named = [...tree.matchAll(/^\| `([\w.-]+)\/?` \|/gm)].map((m) => m[1]);
+        const folders = [
+            ...new Set(tracked.filter((f) => f.endsWith(".ts")).map((f) => f.split("/")[0])),
+        ]
+            .map((f) => f.replace(/\/$/, ""))
+            .filter((f) => !named.includes(f));
+        expect(
+            folders,
+            "folders or top-level files with TypeScript the tree does not name",
+        ).to.deep.equal([]);
     });
 });
 
