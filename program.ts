@@ -15,7 +15,7 @@ import { remoteConnection } from "./components/remote-command";
 import { dokkuVersionProblem, dokkuVersionWarning } from "./rules/dokku-version";
 import { connectionId } from "./host/generation";
 import { Observed } from "./host/probe";
-import { lowFileSystems, minFreeBytes } from "./host/disk";
+import { lowFileSystems, minFreeBytes } from "./rules/disk";
 import { pinKnownHost } from "./io/known-hosts";
 import { ProbeVerdict, engineProcessId, saveVerdict, takeVerdict } from "./io/probe-verdict";
 import { probeHost } from "./io/ssh";

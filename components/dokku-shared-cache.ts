@@ -13,7 +13,8 @@ import { cachePruneTargets } from "../model/desired-state";
 import { HostCommandArgs, hostArgs } from "./remote-command";
 import { SharedCaches } from "./shared-caches";
 import { FirstAid } from "./first-aid";
-import { firstAidScript, minFreeBytes } from "../host/disk";
+import { firstAidScript } from "../host/disk";
+import { minFreeBytes } from "../rules/disk";
 import { DEFAULT_BUILD_CACHE } from "../config/defaults";
 
 /** Stable type token. */

@@ -12,7 +12,8 @@ import {
     dockerfileFactsScript,
     parseDockerfileFacts,
 } from "./dockerfile-cache";
-import { DiskFs, diskFunctionSh } from "./disk";
+import { diskFunctionSh } from "./disk";
+import { DiskFs } from "../rules/disk";
 import { Observed, parseProbe, probeScript } from "./probe";
 import { shQuote } from "./shell";
 

@@ -6,7 +6,8 @@
  */
 import { APPLIED_JQ, AppliedRecord } from "./applied";
 import { BUILD_SEEN_JQ } from "./build-options";
-import { DiskFs, DiskPaths, diskFunctionSh, firstAidRecord } from "./disk";
+import { DiskPaths, diskFunctionSh, firstAidRecord } from "./disk";
+import { DiskFs } from "../rules/disk";
 import { shQuote } from "./shell";
 
 export interface ObservedApp {

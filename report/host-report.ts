@@ -5,11 +5,11 @@
 import { PruneVariant, parseBuildxVersion, pruneVariant } from "../rules/prune-table";
 import { parseDockerSize } from "../rules/docker-size";
 import { statMode } from "../host/cache-dirs";
-import { packVolumeApp } from "../host/purge-app-cache";
+import { packVolumeApp } from "../rules/pack-volumes";
 import { sizeBytes } from "../rules/size-units";
 import { DOKKU_FOR, GODOTENV_VERSIONS, envKeyRoundTrip, envRoundTrip } from "../rules/godotenv";
 import { HostFacts } from "../host/facts";
-import { lowFileSystems, minFreeBytes } from "../host/disk";
+import { lowFileSystems, minFreeBytes } from "../rules/disk";
 import { humanBytes } from "./bytes";
 import { Observed, ObservedApp } from "../host/probe";
 import { DesiredState, mountArg } from "../model/desired-state";

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
-import { packAppPart, packVolumeApp, packVolumeRe } from "../../host/purge-app-cache";
+import { packAppPart, packVolumeApp, packVolumeRe } from "../../rules/pack-volumes";
 import { volumeOwner } from "../../report/host-report";
 
 /** The 12 hex digits pack derives from the image name and the host's volume key. */
