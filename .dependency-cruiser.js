@@ -35,6 +35,20 @@ const forbidden = [
     },
 ];
 
+forbidden.push({
+    name: "in-a-layer",
+    comment:
+        "Every module belongs to a layer of LAYERS (or is a tool's own config): place a new folder there and in docs/how-it-works.md.",
+    severity: "error",
+    from: {
+        pathNot: [
+            ...LAYERS.flatMap((l) => Object.values(l)),
+            "^(\\.dependency-cruiser|eslint\\.config)\\.js$",
+        ],
+    },
+    to: {},
+});
+
 LAYERS.forEach((layer, i) => {
     const above = LAYERS.slice(i + 1).flatMap((l) => Object.values(l));
     for (const [name, path] of Object.entries(layer)) {
