@@ -16,3 +16,22 @@ export function shQuote(value: string): string {
 export function shJoin(values: readonly string[]): string {
     return values.map(shQuote).join(" ");
 }
+
+/**
+ * A script's header: one `NAME='value'` line per entry, in order, every value through
+ * {@link shQuote}. The script files a renderer joins after it read these names (their
+ * `# reads:` contract, test/host/script-contracts.test.ts).
+ */
+export function shAssign(vars: Readonly<Record<string, string>>): string {
+    return Object.entries(vars)
+        .map(([name, value]) => {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a shell name: ${name}`);
+            return `${name}=${shQuote(value)}`;
+        })
+        .join("\n");
+}
+
+/** Script parts joined one per line: a header from {@link shAssign}, then script files. */
+export function shLines(parts: readonly string[]): string {
+    return parts.join("\n") + "\n";
+}
