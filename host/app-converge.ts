@@ -88,7 +88,8 @@ export function appScript(
         // remove: an app that is gone is done; the ledger goes once it holds nothing.
         REMOVE: String(mode === "remove"),
         // The drift repair generation to record on success ("" = leave it alone).
-        REPAIR: mode === "converge" && opts.repair !== undefined ? String(Math.trunc(opts.repair)) : "",
+        REPAIR:
+            mode === "converge" && opts.repair !== undefined ? String(Math.trunc(opts.repair)) : "",
         DSC_ENV_UNREADABLE_JQ: ENV_UNREADABLE_JQ,
         DSC_PLAN_JQ: PLAN_JQ,
         DSC_NAMED_PLAN_JQ: NAMED_PLAN_JQ,

@@ -25,7 +25,8 @@ export function shJoin(values: readonly string[]): string {
 export function shAssign(vars: Readonly<Record<string, string>>): string {
     return Object.entries(vars)
         .map(([name, value]) => {
-            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a shell name: ${name}`);
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+                throw new Error(`not a shell name: ${name}`);
             return `${name}=${shQuote(value)}`;
         })
         .join("\n");

@@ -1,4 +1,7 @@
 # shellcheck shell=sh
+# reads: APP BPLAN DEPLOY_WAIT DSC_BUSY LED LEDGER NAMED PARTLY PLAN UNREADABLE
+# sets: CHANGES LED k kv
+# defines: save_ledger
 # Something to write or a restart pending, and a deploy of this app running now: wait for
 # it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
 if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
@@ -7,7 +10,7 @@ if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingR
   exit 10
 fi
 save_ledger() { # $1: jq filter over {plan, led}
-  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
+  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }

@@ -1,6 +1,9 @@
 # shellcheck shell=sh
+# reads: AFTER APP BPLAN LED LEDGER PARTLY
+# sets: LED o
+# defines: bled bplan
 bled() { # $1: jq filter over the ledger, with $b = BPLAN
-  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
+  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }

@@ -1,4 +1,7 @@
 # shellcheck shell=sh
+# reads: APP DEPLOY_WAIT dsc_vn
+# sets: DSC_BUSY DSC_SAW_DEPLOY dsc_at dsc_bt dsc_hz dsc_j dsc_pid dsc_recs dsc_st dsc_t0 dsc_what
+# defines: dsc_deploying dsc_record_alive dsc_wait_deploys
 DSC_SAW_DEPLOY=false
 DSC_BUSY=
 dsc_record_alive() { # pid start: the record's process, not a later process or thread given its pid

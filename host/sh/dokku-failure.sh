@@ -1,4 +1,7 @@
 # shellcheck shell=sh
+# reads: APP ERR
+# sets: NOTHING_YET PARTLY UNREADABLE esc r t w
+# defines: dsc_dokku dsc_fail dsc_words
 NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."
 PARTLY="This run's earlier changes to the app are recorded; fix the cause and run pulumi up again."
 UNREADABLE="If Dokku cannot parse the app's ENV file, every config command of the app fails until the value it names is fixed (check with: dokku config:export $APP)."
@@ -14,8 +17,11 @@ dsc_fail() { # rc what todo; stdin: Dokku's output
   exit "$1"
 }
 dsc_dokku() { # what todo dokku-args...
-  w=$1; t=$2; shift 2
-  r=0; dokku "$@" 2>"$ERR" </dev/null || r=$?
+  w=$1
+  t=$2
+  shift 2
+  r=0
+  dokku "$@" 2>"$ERR" </dev/null || r=$?
   if [ "$r" != 0 ]; then dsc_fail "$r" "$w" "$t" <"$ERR"; fi
   rm -f -- "$ERR"
 }

@@ -1,4 +1,7 @@
 # shellcheck shell=sh
+# reads: APP PARTLY
+# sets: m new old out
+# defines: dsc_colon_writes
 dsc_colon_writes() { # Dokku 0.37: colon mounts
   plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
     [ -n "$old" ] || continue

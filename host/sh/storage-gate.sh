@@ -1,4 +1,6 @@
 # shellcheck shell=sh
+# reads: APP ERR NAMED NOTHING_YET PLAN STATE
+# sets: ALL CREATED MISSING SCHEDULER b bad rc
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
   if [ "$SCHEDULER" = k3s ]; then
@@ -11,9 +13,11 @@ if [ "$NAMED" = true ]; then
   exec 8>"$STATE/locks/entries"
   flock 8
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
-  MISSING=""; CREATED=""
+  MISSING=""
+  CREATED=""
   if [ "$(plan '.entries | length')" != 0 ]; then
-    rc=0; ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+    rc=0
+    ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
     rm -f -- "$ERR"
     bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)

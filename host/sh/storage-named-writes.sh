@@ -1,4 +1,7 @@
 # shellcheck shell=sh
+# reads: APP CREATED LED MISSING PARTLY STATE
+# sets: CREATED c e h i m n out ro
+# defines: dsc_named_writes
 dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
   plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
     [ -n "$e" ] || continue
@@ -13,15 +16,22 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
       case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
     }
   done
-  n=$(plan '.attach | length'); i=0
+  n=$(plan '.attach | length')
+  i=0
   while [ "$i" -lt "$n" ]; do
-    e=$(plan ".attach[$i].e"); h=$(plan ".attach[$i].h"); c=$(plan ".attach[$i].c"); ro=$(plan ".attach[$i].ro"); i=$((i + 1))
+    e=$(plan ".attach[$i].e")
+    h=$(plan ".attach[$i].h")
+    c=$(plan ".attach[$i].c")
+    ro=$(plan ".attach[$i].ro")
+    i=$((i + 1))
     case "$MISSING" in *" $e "*)
       case "$CREATED" in *" $e "*) ;; *)
         : >"$STATE/entries/$e"
         dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-        CREATED="$CREATED $e " ;;
-      esac ;;
+        CREATED="$CREATED $e "
+        ;;
+      esac
+      ;;
     esac
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi

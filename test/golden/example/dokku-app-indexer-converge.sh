@@ -2,10 +2,13 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
+DSC_GEN='f3c063fe44142484'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' '5a6bfc7619b95f92' > '/var/lib/dokku-shared-cache/gen/app-indexer.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/app-indexer.tmp' '/var/lib/dokku-shared-cache/gen/app-indexer' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
@@ -249,7 +252,10 @@ DSC_BUILD_PLAN_JQ='
 LEDGER="$STATE/apps/$APP.json"
 ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
-  command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
+  command -v "$t" >/dev/null 2>&1 || {
+    echo "dokku-shared-cache: '$t' is required on the host" >&2
+    exit 127
+  }
 done
 # Supported Dokku versions are checked, before any write (see dokku-version.ts).
 DSC_MIN_VN='37005'
@@ -262,7 +268,8 @@ if [ "$dsc_vn" -lt "$DSC_MIN_VN" ]; then
   exit 9
 fi
 # Dokku >= 0.38: named storage entries (host/storage-entries.ts); 0.37: colon mounts.
-NAMED=false; if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
+NAMED=false
+if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."
@@ -280,8 +287,11 @@ dsc_fail() { # rc what todo; stdin: Dokku's output
   exit "$1"
 }
 dsc_dokku() { # what todo dokku-args...
-  w=$1; t=$2; shift 2
-  r=0; dokku "$@" 2>"$ERR" </dev/null || r=$?
+  w=$1
+  t=$2
+  shift 2
+  r=0
+  dokku "$@" 2>"$ERR" </dev/null || r=$?
   if [ "$r" != 0 ]; then dsc_fail "$r" "$w" "$t" <"$ERR"; fi
   rm -f -- "$ERR"
 }
@@ -330,7 +340,8 @@ dsc_wait_deploys() { # deadline what
   echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
 }
 # storage:list doubles as the existence check: an unknown app exits 20.
-rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
+rc=0
+CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" = 20 ]; then
   rm -f -- "$ERR"
   if [ "$REMOVE" = true ]; then
@@ -344,12 +355,14 @@ elif [ "$rc" != 0 ]; then
   dsc_fail "$rc" "reading its mounts (dokku storage:list)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
-rc=0; ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+rc=0
+ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" != 0 ]; then
   # godotenv's parse errors (v1.5.1, v1.2.0): Dokku can no longer read the app's ENV file.
   if grep -q -e 'unterminated quoted value' -e 'unexpected character' -e "Can't separate key from value" -e 'token too long' -- "$ERR"; then
     jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" "$DSC_ENV_UNREADABLE_JQ" >&2
-    rm -f -- "$ERR"; exit 7
+    rm -f -- "$ERR"
+    exit 7
   fi
   dsc_fail "$rc" "reading its env (dokku config:export)" "$NOTHING_YET" <"$ERR"
 fi
@@ -372,7 +385,10 @@ fi
 # would leave, by the host's rules (DOKKU_VERSION, read above), before writing anything.
 if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
   msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" "$DSC_ENV_GUARD_JQ")
-  if [ -n "$msg" ]; then printf '%s\n' "$msg" >&2; exit 7; fi
+  if [ -n "$msg" ]; then
+    printf '%s\n' "$msg" >&2
+    exit 7
+  fi
 fi
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
@@ -386,9 +402,11 @@ if [ "$NAMED" = true ]; then
   exec 8>"$STATE/locks/entries"
   flock 8
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
-  MISSING=""; CREATED=""
+  MISSING=""
+  CREATED=""
   if [ "$(plan '.entries | length')" != 0 ]; then
-    rc=0; ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+    rc=0
+    ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
     rm -f -- "$ERR"
     bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
@@ -403,12 +421,15 @@ if [ "$NAMED" = true ]; then
 fi
 BUILDER=$DECL_BUILDER
 if [ "$BUILDER" = unknown ] && [ "$WBUILD_H$WBUILD_P" != '[][]' ]; then
-  rc=0; sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
-  rc=0; det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
-  sel=$(printf '%s' "$sel" | tr -d ' \n'); det=$(printf '%s' "$det" | tr -d ' \n')
+  sel=$(printf '%s' "$sel" | tr -d ' \n')
+  det=$(printf '%s' "$det" | tr -d ' \n')
   BUILDER=${sel:-${det:-undetermined}}
 fi
 case "$BUILDER" in
@@ -418,7 +439,8 @@ case "$BUILDER" in
 esac
 CURB=''
 if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length')" != 0 ]; then
-  rc=0; CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its build options (dokku docker-options:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
 fi
@@ -437,15 +459,22 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
       case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
     }
   done
-  n=$(plan '.attach | length'); i=0
+  n=$(plan '.attach | length')
+  i=0
   while [ "$i" -lt "$n" ]; do
-    e=$(plan ".attach[$i].e"); h=$(plan ".attach[$i].h"); c=$(plan ".attach[$i].c"); ro=$(plan ".attach[$i].ro"); i=$((i + 1))
+    e=$(plan ".attach[$i].e")
+    h=$(plan ".attach[$i].h")
+    c=$(plan ".attach[$i].c")
+    ro=$(plan ".attach[$i].ro")
+    i=$((i + 1))
     case "$MISSING" in *" $e "*)
       case "$CREATED" in *" $e "*) ;; *)
         : >"$STATE/entries/$e"
         dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-        CREATED="$CREATED $e " ;;
-      esac ;;
+        CREATED="$CREATED $e "
+        ;;
+      esac
+      ;;
     esac
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
@@ -494,7 +523,7 @@ if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingR
   exit 10
 fi
 save_ledger() { # $1: jq filter over {plan, led}
-  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
+  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -514,7 +543,7 @@ if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PART
 # The ledger now holds exactly what we own.
 save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
 bled() { # $1: jq filter over the ledger, with $b = BPLAN
-  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
+  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -539,21 +568,28 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
-    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT)); DSC_SAW_DEPLOY=false
+    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
+    DSC_SAW_DEPLOY=false
     while :; do
       while :; do
-        i=1; got=false
+        i=1
+        got=false
         while [ "$i" -le "$SLOTS" ]; do
           exec 9>"$STATE/locks/restart.$i"
-          if flock -n 9; then got=true; break; fi
+          if flock -n 9; then
+            got=true
+            break
+          fi
           exec 9>&-
           i=$((i + 1))
         done
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying); [ -z "$DSC_BUSY" ] && break
-      exec 9>&-; DSC_SAW_DEPLOY=true
+      DSC_BUSY=$(dsc_deploying)
+      [ -z "$DSC_BUSY" ] && break
+      exec 9>&-
+      DSC_SAW_DEPLOY=true
       if ! dsc_wait_deploys "$dsc_deadline" "the $AFTER"; then
         echo "dokku-shared-cache: app $APP: the app's mounts and env are in place, but a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY); the $AFTER was not run over it and stays pending: the next pulumi up runs it (or raise deployWaitSeconds)." >&2
         exit 10
@@ -562,7 +598,8 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
     if [ "$DSC_SAW_DEPLOY" = true ] && [ "$WENV" != '{}' ]; then
       # The deploy rewrote the ENV file (git_build's GIT_REV) around our write:
       # Dokku's config writes are read-modify-write, so check ours is still there.
-      rc=0; ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+      rc=0
+      ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
       [ "$rc" = 0 ] || dsc_fail "$rc" "reading its env again after a deploy (dokku config:export)" "$PARTLY"
       rm -f -- "$ERR"
       LOST=$(printf '%s\n' "$ENV2" | tail -n 1 | jq -c --argjson wenv "$WENV" '. as $env | [$wenv | to_entries[] | select(($env[.key] // null) != .value)]')
@@ -573,20 +610,27 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         dsc_dokku "setting env again after a deploy (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null
       fi
     fi
-    rc=0; out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
+    rc=0
+    out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
     exec 9>&-
     if [ "$rc" != 0 ]; then
       # pendingRestart stays in the ledger: the next run retries it.
       printf '%s\n' "$out" >&2
       case "$out" in
         *"has a deploy lock in place"*)
-          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2
+          ;;
         *)
-          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2
+          ;;
       esac
       exit 8
     fi
-    case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
+    case "$out" in *"has not been deployed"*) ;; *)
+      printf '%s\n' "$out"
+      restarted=true
+      ;;
+    esac
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi
@@ -606,13 +650,16 @@ esac
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/app-indexer' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/app-indexer')" != '5a6bfc7619b95f92' ]; then
-  echo "dokku-shared-cache: not undoing app-indexer: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/app-indexer')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='app-indexer'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
+DSC_GEN='f3c063fe44142484'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/app-indexer'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT
@@ -854,7 +901,10 @@ DSC_BUILD_PLAN_JQ='
 LEDGER="$STATE/apps/$APP.json"
 ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
-  command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
+  command -v "$t" >/dev/null 2>&1 || {
+    echo "dokku-shared-cache: '$t' is required on the host" >&2
+    exit 127
+  }
 done
 # Supported Dokku versions are checked, before any write (see dokku-version.ts).
 DSC_MIN_VN='37005'
@@ -867,7 +917,8 @@ if [ "$dsc_vn" -lt "$DSC_MIN_VN" ]; then
   exit 9
 fi
 # Dokku >= 0.38: named storage entries (host/storage-entries.ts); 0.37: colon mounts.
-NAMED=false; if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
+NAMED=false
+if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."
@@ -885,8 +936,11 @@ dsc_fail() { # rc what todo; stdin: Dokku's output
   exit "$1"
 }
 dsc_dokku() { # what todo dokku-args...
-  w=$1; t=$2; shift 2
-  r=0; dokku "$@" 2>"$ERR" </dev/null || r=$?
+  w=$1
+  t=$2
+  shift 2
+  r=0
+  dokku "$@" 2>"$ERR" </dev/null || r=$?
   if [ "$r" != 0 ]; then dsc_fail "$r" "$w" "$t" <"$ERR"; fi
   rm -f -- "$ERR"
 }
@@ -935,7 +989,8 @@ dsc_wait_deploys() { # deadline what
   echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
 }
 # storage:list doubles as the existence check: an unknown app exits 20.
-rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
+rc=0
+CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" = 20 ]; then
   rm -f -- "$ERR"
   if [ "$REMOVE" = true ]; then
@@ -949,12 +1004,14 @@ elif [ "$rc" != 0 ]; then
   dsc_fail "$rc" "reading its mounts (dokku storage:list)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
-rc=0; ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+rc=0
+ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" != 0 ]; then
   # godotenv's parse errors (v1.5.1, v1.2.0): Dokku can no longer read the app's ENV file.
   if grep -q -e 'unterminated quoted value' -e 'unexpected character' -e "Can't separate key from value" -e 'token too long' -- "$ERR"; then
     jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" "$DSC_ENV_UNREADABLE_JQ" >&2
-    rm -f -- "$ERR"; exit 7
+    rm -f -- "$ERR"
+    exit 7
   fi
   dsc_fail "$rc" "reading its env (dokku config:export)" "$NOTHING_YET" <"$ERR"
 fi
@@ -977,7 +1034,10 @@ fi
 # would leave, by the host's rules (DOKKU_VERSION, read above), before writing anything.
 if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
   msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" "$DSC_ENV_GUARD_JQ")
-  if [ -n "$msg" ]; then printf '%s\n' "$msg" >&2; exit 7; fi
+  if [ -n "$msg" ]; then
+    printf '%s\n' "$msg" >&2
+    exit 7
+  fi
 fi
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
@@ -991,9 +1051,11 @@ if [ "$NAMED" = true ]; then
   exec 8>"$STATE/locks/entries"
   flock 8
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
-  MISSING=""; CREATED=""
+  MISSING=""
+  CREATED=""
   if [ "$(plan '.entries | length')" != 0 ]; then
-    rc=0; ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+    rc=0
+    ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
     rm -f -- "$ERR"
     bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
@@ -1008,12 +1070,15 @@ if [ "$NAMED" = true ]; then
 fi
 BUILDER=$DECL_BUILDER
 if [ "$BUILDER" = unknown ] && [ "$WBUILD_H$WBUILD_P" != '[][]' ]; then
-  rc=0; sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
-  rc=0; det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
-  sel=$(printf '%s' "$sel" | tr -d ' \n'); det=$(printf '%s' "$det" | tr -d ' \n')
+  sel=$(printf '%s' "$sel" | tr -d ' \n')
+  det=$(printf '%s' "$det" | tr -d ' \n')
   BUILDER=${sel:-${det:-undetermined}}
 fi
 case "$BUILDER" in
@@ -1023,7 +1088,8 @@ case "$BUILDER" in
 esac
 CURB=''
 if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length')" != 0 ]; then
-  rc=0; CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its build options (dokku docker-options:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
 fi
@@ -1042,15 +1108,22 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
       case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
     }
   done
-  n=$(plan '.attach | length'); i=0
+  n=$(plan '.attach | length')
+  i=0
   while [ "$i" -lt "$n" ]; do
-    e=$(plan ".attach[$i].e"); h=$(plan ".attach[$i].h"); c=$(plan ".attach[$i].c"); ro=$(plan ".attach[$i].ro"); i=$((i + 1))
+    e=$(plan ".attach[$i].e")
+    h=$(plan ".attach[$i].h")
+    c=$(plan ".attach[$i].c")
+    ro=$(plan ".attach[$i].ro")
+    i=$((i + 1))
     case "$MISSING" in *" $e "*)
       case "$CREATED" in *" $e "*) ;; *)
         : >"$STATE/entries/$e"
         dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-        CREATED="$CREATED $e " ;;
-      esac ;;
+        CREATED="$CREATED $e "
+        ;;
+      esac
+      ;;
     esac
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
@@ -1099,7 +1172,7 @@ if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingR
   exit 10
 fi
 save_ledger() { # $1: jq filter over {plan, led}
-  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
+  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -1119,7 +1192,7 @@ if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PART
 # The ledger now holds exactly what we own.
 save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
 bled() { # $1: jq filter over the ledger, with $b = BPLAN
-  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
+  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -1144,21 +1217,28 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
-    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT)); DSC_SAW_DEPLOY=false
+    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
+    DSC_SAW_DEPLOY=false
     while :; do
       while :; do
-        i=1; got=false
+        i=1
+        got=false
         while [ "$i" -le "$SLOTS" ]; do
           exec 9>"$STATE/locks/restart.$i"
-          if flock -n 9; then got=true; break; fi
+          if flock -n 9; then
+            got=true
+            break
+          fi
           exec 9>&-
           i=$((i + 1))
         done
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying); [ -z "$DSC_BUSY" ] && break
-      exec 9>&-; DSC_SAW_DEPLOY=true
+      DSC_BUSY=$(dsc_deploying)
+      [ -z "$DSC_BUSY" ] && break
+      exec 9>&-
+      DSC_SAW_DEPLOY=true
       if ! dsc_wait_deploys "$dsc_deadline" "the $AFTER"; then
         echo "dokku-shared-cache: app $APP: the app's mounts and env are in place, but a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY); the $AFTER was not run over it and stays pending: the next pulumi up runs it (or raise deployWaitSeconds)." >&2
         exit 10
@@ -1167,7 +1247,8 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
     if [ "$DSC_SAW_DEPLOY" = true ] && [ "$WENV" != '{}' ]; then
       # The deploy rewrote the ENV file (git_build's GIT_REV) around our write:
       # Dokku's config writes are read-modify-write, so check ours is still there.
-      rc=0; ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+      rc=0
+      ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
       [ "$rc" = 0 ] || dsc_fail "$rc" "reading its env again after a deploy (dokku config:export)" "$PARTLY"
       rm -f -- "$ERR"
       LOST=$(printf '%s\n' "$ENV2" | tail -n 1 | jq -c --argjson wenv "$WENV" '. as $env | [$wenv | to_entries[] | select(($env[.key] // null) != .value)]')
@@ -1178,20 +1259,27 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         dsc_dokku "setting env again after a deploy (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null
       fi
     fi
-    rc=0; out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
+    rc=0
+    out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
     exec 9>&-
     if [ "$rc" != 0 ]; then
       # pendingRestart stays in the ledger: the next run retries it.
       printf '%s\n' "$out" >&2
       case "$out" in
         *"has a deploy lock in place"*)
-          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2
+          ;;
         *)
-          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2
+          ;;
       esac
       exit 8
     fi
-    case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
+    case "$out" in *"has not been deployed"*) ;; *)
+      printf '%s\n' "$out"
+      restarted=true
+      ;;
+    esac
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi

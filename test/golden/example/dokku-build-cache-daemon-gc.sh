@@ -2,10 +2,13 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc'
+DSC_GEN='322a4b9d150effe6'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' '322a4b9d150effe6' > '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc.tmp' '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
@@ -58,13 +61,16 @@ printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\n' '
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc')" != '322a4b9d150effe6' ]; then
-  echo "dokku-shared-cache: not undoing build-cache-daemon-gc: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='build-cache-daemon-gc'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc'
+DSC_GEN='322a4b9d150effe6'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/build-cache-daemon-gc'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT

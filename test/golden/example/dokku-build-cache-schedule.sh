@@ -2,10 +2,13 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/build-cache-schedule'
+DSC_GEN='bc988aa7d6146eeb'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' 'bc988aa7d6146eeb' > '/var/lib/dokku-shared-cache/gen/build-cache-schedule.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/build-cache-schedule.tmp' '/var/lib/dokku-shared-cache/gen/build-cache-schedule' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
@@ -296,13 +299,16 @@ printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s,"dokkuPrun
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/build-cache-schedule' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/build-cache-schedule')" != 'bc988aa7d6146eeb' ]; then
-  echo "dokku-shared-cache: not undoing build-cache-schedule: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/build-cache-schedule')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='build-cache-schedule'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/build-cache-schedule'
+DSC_GEN='bc988aa7d6146eeb'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/build-cache-schedule'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT

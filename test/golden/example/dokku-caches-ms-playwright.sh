@@ -2,10 +2,13 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/dir-ms-playwright'
+DSC_GEN='3c89d76f138eed69'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' '3c89d76f138eed69' > '/var/lib/dokku-shared-cache/gen/dir-ms-playwright.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright.tmp' '/var/lib/dokku-shared-cache/gen/dir-ms-playwright' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
@@ -28,13 +31,16 @@ printf '%s{"cache":"%s","path":"%s","created":%s,"changed":%s}\n' 'DOKKU_SHARED_
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/dir-ms-playwright' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright')" != '3c89d76f138eed69' ]; then
-  echo "dokku-shared-cache: not undoing dir-ms-playwright: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='dir-ms-playwright'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/dir-ms-playwright'
+DSC_GEN='3c89d76f138eed69'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/dir-ms-playwright'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT

@@ -2,10 +2,13 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/dir-npm'
+DSC_GEN='9dec0842366d77fa'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' '9dec0842366d77fa' > '/var/lib/dokku-shared-cache/gen/dir-npm.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/dir-npm.tmp' '/var/lib/dokku-shared-cache/gen/dir-npm' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
@@ -28,13 +31,16 @@ printf '%s{"cache":"%s","path":"%s","created":%s,"changed":%s}\n' 'DOKKU_SHARED_
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/dir-npm' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/dir-npm')" != '9dec0842366d77fa' ]; then
-  echo "dokku-shared-cache: not undoing dir-npm: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/dir-npm')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='dir-npm'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/dir-npm'
+DSC_GEN='9dec0842366d77fa'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/dir-npm'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT

@@ -2,10 +2,13 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/dir-pip'
+DSC_GEN='e3261313ce9325f3'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' 'e3261313ce9325f3' > '/var/lib/dokku-shared-cache/gen/dir-pip.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/dir-pip.tmp' '/var/lib/dokku-shared-cache/gen/dir-pip' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
@@ -28,13 +31,16 @@ printf '%s{"cache":"%s","path":"%s","created":%s,"changed":%s}\n' 'DOKKU_SHARED_
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/dir-pip' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/dir-pip')" != 'e3261313ce9325f3' ]; then
-  echo "dokku-shared-cache: not undoing dir-pip: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/dir-pip')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='dir-pip'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/dir-pip'
+DSC_GEN='e3261313ce9325f3'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/dir-pip'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT
