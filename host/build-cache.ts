@@ -11,7 +11,7 @@ import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
 import { RESULT_MARKER } from "./result";
 import { shJoin, shQuote } from "./shell";
 import { dockerSize } from "../config/size-units";
-import { CACHE_PRUNE_FUNCTIONS_SH, CachePruneTarget, cachePruneCallsSh } from "./cache-prune";
+import { CachePruneTarget, cachePrunePassSh } from "./cache-prune";
 import { CACHE_MOUNT_BYTES_SH, CACHE_MOUNT_TYPE } from "./dockerfile-cache";
 
 /** Dokku's own build-cache prune (plugins/builder/install-builder-prune, dokku v0.38.27). */
@@ -325,8 +325,7 @@ function sharedPassSh(o: {
   DSC_PRUNE_LOCKED=1 exec flock -w "\${DSC_PRUNE_LOCK_WAIT:-7200}" ${lock} "$0" "$@"
 fi
 set +e
-${CACHE_PRUNE_FUNCTIONS_SH}
-${cachePruneCallsSh(o.caches, o.stateDir)}
+${cachePrunePassSh(o.caches, o.stateDir)}
 set -e
 if [ "\${DSC_PRUNE_CACHES_ONLY:-}" = 1 ]; then exit 0; fi
 # Never two build-cache prunes at once: wait while Dokku's docker-builder-prune runs (its systemd

@@ -52,10 +52,18 @@ export function generatedSource(): string {
     ];
     for (const [kind, dir] of Object.entries(SCRIPT_DIRS)) {
         const names = files(dir, `.${kind}`);
+        const type = `${kind[0].toUpperCase()}${kind.slice(1)}Name`;
+        const last = names.length - 1;
         out.push(
             "",
+            `export type ${type} =`,
+            ...names.map(
+                (f, i) =>
+                    `    | ${JSON.stringify(f.slice(0, -kind.length - 1))}${i === last ? ";" : ""}`,
+            ),
+            "",
             `/** host/${kind}/<name>.${kind}, by name. */`,
-            `export const ${kind.toUpperCase()} = {`,
+            `export const ${kind.toUpperCase()}: Readonly<Record<${type}, string>> = {`,
         );
         for (const f of names) {
             const text = embeddedText(f, fs.readFileSync(path.join(dir, f), "utf8"));
@@ -63,7 +71,7 @@ export function generatedSource(): string {
                 `    ${JSON.stringify(f.slice(0, -kind.length - 1))}: ${JSON.stringify(text)},`,
             );
         }
-        out.push("} as const;");
+        out.push("};");
     }
     return out.join("\n") + "\n";
 }

@@ -47,8 +47,10 @@ export function measure(text: string): Contract {
         switch (node.Type) {
             case "ParamExp": {
                 const name = (node.Param as Node).Value as string;
-                if (!SPECIAL.test(name))
-                    events.push({ at: (node.Pos as Pos).Offset, name, set: false });
+                const at = (node.Pos as Pos).Offset;
+                // `${x:-default}`: reading a variable that may be unset is no contract.
+                const optional = /^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]/.test(text.slice(at));
+                if (!SPECIAL.test(name) && !optional) events.push({ at, name, set: false });
                 break;
             }
             case "Lit":
