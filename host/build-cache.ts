@@ -9,7 +9,8 @@
  */
 import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
 import { RESULT_MARKER } from "./result";
-import { shJoin, shQuote } from "./shell";
+import { JQ, SH } from "./generated/scripts";
+import { shAssign, shJoin, shLines, shQuote } from "./shell";
 import { dockerSize } from "../config/size-units";
 import { CachePruneTarget, cachePrunePassSh } from "./cache-prune";
 import { CACHE_MOUNT_BYTES_SH, CACHE_MOUNT_TYPE } from "./dockerfile-cache";
@@ -212,19 +213,13 @@ export function gcPolicy(spec: GcSpec, engineMajor: number | undefined): Record<
  * Fails (jq exit 5) unless the file is a JSON object whose `builder`, if
  * present, is an object.
  */
-export const DAEMON_MERGE_JQ = `
-if type != "object" then error("daemon.json is not a JSON object")
-elif has("builder") and (.builder | type) != "object" then error("daemon.json: builder is not an object")
-else .builder = ((.builder // {}) | .gc = $gc) end`;
+export const DAEMON_MERGE_JQ = `\n${JQ["daemon-merge"]}`;
 
 /**
  * jq program undoing the merge: puts back the `builder.gc` that was there
  * before (`$led.had`, `$led.prev`), removing an empty `builder` we created.
  */
-export const DAEMON_RESTORE_JQ = `
-if $led.had then .builder.gc = $led.prev
-else (if has("builder") then .builder |= del(.gc) else . end)
-  | if ($led.hadBuilder | not) and ((.builder // null) == {}) then del(.builder) else . end end`;
+export const DAEMON_RESTORE_JQ = `\n${JQ["daemon-restore"]}`;
 
 /** Shell function that sets `$variant` for this host, from {@link PRUNE_VARIANT_TABLE}. */
 const DETECT_SH = `dsc_num() {
@@ -543,11 +538,6 @@ DSC_PRUNE_CACHES_ONLY=1 ${shQuote(pruneScriptPath(o.stateDir))}
 `;
 }
 
-const RESTART_NOTE =
-    "dockerd does not reload builder.gc on SIGHUP (contract §7); it applies after Docker restarts. " +
-    "This program never restarts Docker: do it in a maintenance window (systemctl restart docker; " +
-    "containers stop unless live-restore is on).";
-
 /**
  * Merges our builder GC policy into daemon.json: refuses an invalid file,
  * picks the keys for the running engine, validates with `dockerd --validate`
@@ -555,49 +545,15 @@ const RESTART_NOTE =
  * what was there before (for the undo), never restarts Docker.
  */
 export function daemonGcScript(gc: GcSpec, o: BuildCacheScriptOptions): string {
-    const f = o.paths.daemonJson;
-    return `set -eu
-f=${shQuote(f)}
-led=${shQuote(o.stateDir + "/daemon-gc.json")}
-engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
-major=$(printf '%s\\n' "$engine" | sed -n 's/^\\([0-9][0-9]*\\)\\..*/\\1/p')
-if [ -n "$major" ] && [ "$major" -ge 28 ]; then gc=${shQuote(JSON.stringify(gcPolicy(gc, 28)))}; else gc=${shQuote(JSON.stringify(gcPolicy(gc, 27)))}; fi
-if [ -e "$f" ]; then
-  if ! cur=$(jq -c . "$f" 2>&1); then echo "dokku-shared-cache: $f is not valid JSON; refusing to touch it: $cur" >&2; exit 5; fi
-  [ -n "$cur" ] || cur='{}'
-else
-  cur='{}'
-fi
-new=$(printf '%s' "$cur" | jq -S --argjson gc "$gc" ${shQuote(DAEMON_MERGE_JQ)}) || { echo "dokku-shared-cache: $f has an unexpected shape; refusing to touch it" >&2; exit 5; }
-if [ "$(printf '%s' "$cur" | jq -S .)" = "$new" ]; then
-  printf '%s{"changed":false,"restartNeeded":false,"engine":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine"
-  exit 0
-fi
-mkdir -p -- "$(dirname -- "$led")" "$(dirname -- "$f")"
-if [ ! -e "$led" ]; then
-  # What was there before: the builder.gc (for a merge undo) and the file's exact bytes, or
-  # its absence (orig null), so that an undo with nothing changed since puts back that file.
-  if [ -e "$f" ]; then orig=$(base64 -w 0 < "$f"); else orig=""; fi
-  printf '%s' "$cur" | jq -c --arg orig "$orig" --argjson hadFile "$([ -e "$f" ] && echo true || echo false)" \\
-    '{had: (.builder.gc != null), prev: .builder.gc, hadBuilder: has("builder"), orig: (if $hadFile then $orig else null end)}' > "$led"
-fi
-tmp="$f.dokku-shared-cache.tmp"
-printf '%s\\n' "$new" > "$tmp"
-if command -v dockerd >/dev/null 2>&1; then
-  if ! v=$(dockerd --validate --config-file "$tmp" 2>&1); then
-    case "$v" in
-      *"unknown flag"*) echo "dokku-shared-cache: this dockerd has no --validate; checked JSON syntax only" >&2 ;;
-      *) rm -f -- "$tmp"; echo "dokku-shared-cache: dockerd --validate refused the merged daemon.json; nothing written: $v" >&2; exit 6 ;;
-    esac
-  fi
-fi
-backup=""
-if [ -e "$f" ]; then backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"; cp -p -- "$f" "$backup"; chmod --reference="$f" -- "$tmp" 2>/dev/null || true; fi
-mv -f -- "$tmp" "$f"
-jq -c --argjson gc "$gc" --arg wrote "$(base64 -w 0 < "$f")" '.ours = $gc | .wrote = $wrote' "$led" > "$led.tmp" && mv -f -- "$led.tmp" "$led"
-echo ${shQuote("dokku-shared-cache: builder.gc written to " + f + ". RESTART NEEDED: " + RESTART_NOTE)} >&2
-printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine" "$backup"
-`;
+    const header = shAssign({
+        f: o.paths.daemonJson,
+        led: o.stateDir + "/daemon-gc.json",
+        DSC_GC28: JSON.stringify(gcPolicy(gc, 28)),
+        DSC_GC27: JSON.stringify(gcPolicy(gc, 27)),
+        DSC_MERGE_JQ: DAEMON_MERGE_JQ,
+        DSC_MARK: RESULT_MARKER,
+    });
+    return shLines(["set -eu", header, SH["daemon-restart-note"], SH["daemon-gc"]]);
 }
 
 /**
@@ -608,41 +564,11 @@ printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' 
  * our `builder.gc` is undone, and a file we created that is left `{}` goes.
  */
 export function daemonGcRemoveScript(o: BuildCacheScriptOptions): string {
-    return `set -eu
-f=${shQuote(o.paths.daemonJson)}
-led=${shQuote(o.stateDir + "/daemon-gc.json")}
-if [ ! -e "$led" ] || [ ! -e "$f" ]; then rm -f -- "$led"; printf '%s{"changed":false}\\n' ${shQuote(RESULT_MARKER)}; exit 0; fi
-if ! cur=$(jq -c . "$f" 2>&1); then echo "dokku-shared-cache: $f is not valid JSON; leaving it alone: $cur" >&2; exit 5; fi
-if [ "$(printf '%s' "$cur" | jq -S '.builder.gc')" != "$(jq -S '.ours' "$led")" ]; then
-  rm -f -- "$led"
-  echo "dokku-shared-cache: builder.gc in $f was changed by someone else since we wrote it; leaving it alone" >&2
-  printf '%s{"changed":false,"userChanged":true}\\n' ${shQuote(RESULT_MARKER)}
-  exit 0
-fi
-backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"
-cp -p -- "$f" "$backup"
-if [ "$(base64 -w 0 < "$f")" = "$(jq -r '.wrote // ""' "$led")" ] && jq -e 'has("orig")' "$led" >/dev/null; then
-  # Nothing changed since we wrote it: put back the file as it was, byte for byte, or no file.
-  if [ "$(jq -r '.orig == null' "$led")" = true ]; then
-    rm -f -- "$f"
-  else
-    jq -r '.orig' "$led" | base64 -d > "$f.dokku-shared-cache.tmp"
-    chmod --reference="$f" -- "$f.dokku-shared-cache.tmp" 2>/dev/null || true
-    mv -f -- "$f.dokku-shared-cache.tmp" "$f"
-  fi
-else
-  # Someone else changed other keys since: undo only our builder.gc; a file we created and
-  # that holds nothing else goes.
-  new=$(printf '%s' "$cur" | jq -S --slurpfile l "$led" ${shQuote("$l[0] as $led | " + DAEMON_RESTORE_JQ)})
-  if [ "$new" = "{}" ] && jq -e 'has("orig") and .orig == null' "$led" >/dev/null; then
-    rm -f -- "$f"
-  else
-    printf '%s\\n' "$new" > "$f.dokku-shared-cache.tmp"
-    mv -f -- "$f.dokku-shared-cache.tmp" "$f"
-  fi
-fi
-rm -f -- "$led"
-echo ${shQuote("dokku-shared-cache: builder.gc restored in " + o.paths.daemonJson + ". RESTART NEEDED for it to apply: " + RESTART_NOTE)} >&2
-printf '%s{"changed":true,"restartNeeded":true,"backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$backup"
-`;
+    const header = shAssign({
+        f: o.paths.daemonJson,
+        led: o.stateDir + "/daemon-gc.json",
+        DSC_RESTORE_JQ: "$l[0] as $led | " + DAEMON_RESTORE_JQ,
+        DSC_MARK: RESULT_MARKER,
+    });
+    return shLines(["set -eu", header, SH["daemon-restart-note"], SH["daemon-gc-remove"]]);
 }
