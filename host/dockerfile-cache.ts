@@ -58,6 +58,7 @@
 import { CacheSpec } from "../config/types";
 import { MountSpec } from "../model/desired-state";
 import { parseDockerSize } from "./build-cache";
+import { SH } from "./generated/scripts";
 import { shQuote } from "./shell";
 
 /** Prefix of every BuildKit cache id this program gives out. */
@@ -331,20 +332,9 @@ export function cacheMountUsage(
  * directory (\`<DockerRootDir>/overlay2/<record ID>/diff\`, seen on dockerd 20.10.24: Docker
  * can report less for them: seen 0 B on 20.10.24 for a record holding 100 kB). Read-only;
  * prints 0 when Docker does not answer or no record's directory is found.
+ * The text is host/sh/cache-mount-bytes.sh; it reads `DSC_CM_TYPE` (the record type).
  */
-export const CACHE_MOUNT_BYTES_SH = `dsc_cache_mount_bytes() {
-  cmroot=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || cmroot=""
-  cmtotal=0
-  if [ -n "$cmroot" ]; then
-    for cmid in $(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null | jq -r 'if type == "array" then .[] | select(.CacheType == "${CACHE_MOUNT_TYPE}") | .ID else empty end' 2>/dev/null); do
-      case "$cmid" in ''|*[!a-z0-9]*) continue ;; esac
-      [ -d "$cmroot/overlay2/$cmid/diff" ] || continue
-      cmb=$(du -sb -- "$cmroot/overlay2/$cmid/diff" 2>/dev/null | cut -f1)
-      cmtotal=$((cmtotal + \${cmb:-0}))
-    done
-  fi
-  echo "$cmtotal"
-}`;
+export const CACHE_MOUNT_BYTES_SH = SH["cache-mount-bytes"];
 
 /** One Dockerfile app for the host read: its name and whether its builder is declared dockerfile. */
 export interface DockerfileAppQuery {

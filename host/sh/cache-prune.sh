@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# reads: DSC_BODY DSC_CACHE_MARK DSC_STATE DSC_TMP age dir kind max size
+# reads: DSC_CACHE_MARK DSC_STATE
 # sets: DSC_BODY DSC_TMP age before cutoff d dir dsc_fd dsc_pw_toucher g kind l locks m max name now rc rec s size st u
 # defines: dsc_body_cargo dsc_body_evict dsc_body_playwright dsc_body_uv dsc_cache dsc_dirs dsc_du dsc_evict dsc_files dsc_locked dsc_pw_lock dsc_pw_unlock dsc_record dsc_units_cargo dsc_units_evict_oldest dsc_units_npm dsc_units_pip dsc_units_playwright
 dsc_files() { # dir sub...
@@ -33,36 +33,6 @@ dsc_units_playwright() {
     if (!(name in max) || rev > max[name]) max[name] = rev
   } END { for (i = 1; i <= NR; i++) if (rv[i] < max[nm[i]]) print line[i] }'
 }
-dsc_evict() { # kind dir maxBytes ageMinutes(0 = none); size from $size
-  cutoff=0
-  [ "$4" -gt 0 ] && cutoff=$(($(date +%s) - $4 * 60))
-  # Oldest first; awk picks the units to go (while over the bound or older than the cutoff),
-  # one rm for all of them.
-  "dsc_units_$(printf '%s' "$1" | tr - _)" "$2" | sort -n | awk -v size="$size" -v max="$3" -v cutoff="$cutoff" '{
-    t = int($1); s = $2; p = substr($0, length($1) + length($2) + 3)
-    if (size <= max && t >= cutoff) exit
-    printf "%s%c", p, 0; size -= s
-  }' | xargs -0 -r rm -rf --
-  return 0
-}
-dsc_locked() { # lockfile... : runs the function named by $DSC_BODY in a subshell holding flock -n on each (fd 8, 9); 75 if busy
-  if [ $# -eq 0 ]; then
-    ("$DSC_BODY")
-    return $?
-  fi
-  l=$1
-  shift
-  if [ ! -e "$l" ]; then
-    dsc_locked "$@"
-    return $?
-  fi
-  if [ -z "${dsc_fd:-}" ]; then dsc_fd=9; else dsc_fd=8; fi
-  (
-    if [ "$dsc_fd" = 9 ]; then exec 9<"$l"; else exec 8<"$l"; fi
-    flock -n "$dsc_fd" || exit 75
-    dsc_locked "$@"
-  )
-}
 dsc_pw_lock() { # dir: takes Playwright's __dirlock as its lockfile does (mkdir, mtime kept fresh); 75 if held
   l="$1/__dirlock"
   if ! mkdir -- "$l" 2>/dev/null; then
@@ -89,27 +59,6 @@ dsc_record() { # name status before after max kind
   rec=$(printf '{"cache":"%s","kind":"%s","status":"%s","before":%s,"after":%s,"maxBytes":%s,"at":%s}' "$1" "$6" "$2" "$3" "$4" "$5" "$(date +%s)")
   printf '%s%s\n' "$DSC_CACHE_MARK" "$rec"
   mkdir -p -- "$DSC_STATE/caches" && printf '%s\n' "$rec" >"$DSC_STATE/caches/$1.json.tmp" && mv -f -- "$DSC_STATE/caches/$1.json.tmp" "$DSC_STATE/caches/$1.json"
-}
-# What runs under a cache's locks (dsc_locked), by kind: each reads dir, size, max, age, kind
-# (dsc_cache's) and writes the cache's size after it to $DSC_TMP.
-dsc_body_uv() { # over the bound: emptied as `uv cache clean` does (all but .lock, CACHEDIR.TAG, .gitignore)
-  if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
-  dsc_du "$dir" >"$DSC_TMP"
-}
-dsc_body_cargo() {
-  dsc_evict cargo "$dir" "$max" "$age"
-  dsc_du "$dir" >"$DSC_TMP"
-}
-dsc_body_playwright() {
-  if dsc_pw_lock "$dir"; then
-    dsc_evict playwright "$dir" "$max" 0
-    dsc_pw_unlock "$dir"
-  else exit 75; fi
-  dsc_du "$dir" >"$DSC_TMP"
-}
-dsc_body_evict() {
-  dsc_evict "$kind" "$dir" "$max" "$age"
-  dsc_du "$dir" >"$DSC_TMP"
 }
 dsc_cache() { # name dir kind maxBytes ageMinutes
   name=$1
@@ -173,4 +122,55 @@ dsc_cache() { # name dir kind maxBytes ageMinutes
       dsc_record "$name" failed "$before" "$(dsc_du "$dir")" "$max" "$kind"
     fi
   fi
+}
+dsc_locked() { # lockfile... : runs the function named by $DSC_BODY in a subshell holding flock -n on each (fd 8, 9); 75 if busy
+  if [ $# -eq 0 ]; then
+    ("$DSC_BODY")
+    return $?
+  fi
+  l=$1
+  shift
+  if [ ! -e "$l" ]; then
+    dsc_locked "$@"
+    return $?
+  fi
+  if [ -z "${dsc_fd:-}" ]; then dsc_fd=9; else dsc_fd=8; fi
+  (
+    if [ "$dsc_fd" = 9 ]; then exec 9<"$l"; else exec 8<"$l"; fi
+    flock -n "$dsc_fd" || exit 75
+    dsc_locked "$@"
+  )
+}
+# What runs under a cache's locks (dsc_locked), by kind: each reads dir, size, max, age, kind
+# (dsc_cache's) and writes the cache's size after it to $DSC_TMP.
+dsc_body_uv() { # over the bound: emptied as `uv cache clean` does (all but .lock, CACHEDIR.TAG, .gitignore)
+  if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_body_cargo() {
+  dsc_evict cargo "$dir" "$max" "$age"
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_body_playwright() {
+  if dsc_pw_lock "$dir"; then
+    dsc_evict playwright "$dir" "$max" 0
+    dsc_pw_unlock "$dir"
+  else exit 75; fi
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_body_evict() {
+  dsc_evict "$kind" "$dir" "$max" "$age"
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_evict() { # kind dir maxBytes ageMinutes(0 = none); size from $size
+  cutoff=0
+  [ "$4" -gt 0 ] && cutoff=$(($(date +%s) - $4 * 60))
+  # Oldest first; awk picks the units to go (while over the bound or older than the cutoff),
+  # one rm for all of them.
+  "dsc_units_$(printf '%s' "$1" | tr - _)" "$2" | sort -n | awk -v size="$size" -v max="$3" -v cutoff="$cutoff" '{
+    t = int($1); s = $2; p = substr($0, length($1) + length($2) + 3)
+    if (size <= max && t >= cutoff) exit
+    printf "%s%c", p, 0; size -= s
+  }' | xargs -0 -r rm -rf --
+  return 0
 }

@@ -5,6 +5,16 @@ import { embeddedText } from "../../scripts/embed-host-scripts";
 import { GOLDEN_DIR } from "../../testkit/golden";
 import { checkJoin, declared, measure, SH_DIR, shFiles } from "../../testkit/sh-contract";
 import { APP_SCRIPT_FILES } from "../../host/app-converge";
+import {
+    cachesPruneNowScript,
+    daemonGcRemoveScript,
+    pruneNowScript,
+    pruneScript,
+    scheduleRemoveScript,
+} from "../../host/build-cache";
+import { cacheDirDeleteScript } from "../../host/cache-dirs";
+import { CachePruneTarget, cachePruneScript } from "../../host/cache-prune";
+import { DEFAULT_HOST_PATHS } from "../../config/defaults";
 import { DEPLOY_BUSY_EXIT } from "../../host/deploy-wait";
 import { K3S_EXIT } from "../../host/storage-entries";
 import { VERSION_EXIT } from "../../host/dokku-version";
@@ -55,6 +65,39 @@ describe("host script files: contracts between them (host/sh/*.sh)", function ()
             expect(order, b.name).to.deep.equal([gen, ...APP_SCRIPT_FILES]);
         }
     });
+
+    // Scripts the example stack does not render as a command of its own (the installed prune job
+    // is inside the schedule's script as a quoted word; the others run on demand).
+    const o = { stateDir: "/var/lib/dokku-shared-cache", paths: DEFAULT_HOST_PATHS };
+    const target: CachePruneTarget = {
+        name: "pip",
+        hostPath: "/var/lib/dokku/data/shared/pip",
+        bound: { prune: "pip", maxSize: "2GB", maxAge: "720h" },
+    };
+    const spec = { schedule: "daily", olderThan: "168h", maxSize: "20GB" } as const;
+    const others: [string, string][] = [
+        ["the prune job", pruneScript(spec, { stateDir: o.stateDir, caches: [target] })],
+        ["the prune job without shared caches", pruneScript(spec)],
+        ["cachePruneScript", cachePruneScript([target], o.stateDir)],
+        ["scheduleRemoveScript", scheduleRemoveScript(o)],
+        ["pruneNowScript", pruneNowScript(o)],
+        ["cachesPruneNowScript", cachesPruneNowScript(o)],
+        ["daemonGcRemoveScript", daemonGcRemoveScript(o)],
+        [
+            "cacheDirDeleteScript (purge)",
+            cacheDirDeleteScript(
+                { name: "pip", hostPath: target.hostPath, owner: "0:0", mode: "0755" },
+                true,
+            ),
+        ],
+    ];
+    for (const [name, script] of others) {
+        it(`${name}: every file reads only what the header or an earlier file set`, () => {
+            const { problems, order } = checkJoin(script, files);
+            expect(order, name).not.to.deep.equal([]);
+            expect(problems, name).to.deep.equal([]);
+        });
+    }
 
     it("the check finds a file joined before what it reads", () => {
         const { problems, order } = checkJoin(

@@ -12,6 +12,17 @@ dsc_prune='#!/bin/sh
 # Docker daemon only: never touches files under /var/lib/docker, never stops
 # containers, never restarts Docker. Regenerated on every pulumi up.
 set -eu
+DSC_MARK='\''DOKKU_SHARED_CACHE_RESULT '\''
+DSC_CM_TYPE='\''exec.cachemount'\''
+DSC_CM_MAX='\''20000000000'\''
+DSC_DOKKU_UNIT='\''docker-builder-prune'\''
+dsc_variant() { # from bxn, enn (dsc_detect): the first row of PRUNE_VARIANT_TABLE that holds
+  if [ "$bxn" -lt 0 ]; then variant=legacy
+  elif [ "$bxn" -ge 0 ] && [ "$bxn" -lt 18 ]; then variant=buildx-keep
+  elif [ "$enn" -ge 28000 ]; then variant=buildx-max
+  else variant=buildx-reserved
+  fi
+}
 dsc_num() {
   printf '\''%s\n'\'' "$1" | sed -n '\''s/^[^0-9]*\([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p'\'' | {
     read -r a b || true
@@ -23,19 +34,21 @@ dsc_detect() {
   bx=$(docker buildx version 2>/dev/null | awk '\''/buildx/ {print $2; exit}'\'') || bx=""
   bxn=$(dsc_num "$bx")
   enn=$(dsc_num "$engine")
-  if [ "$bxn" -lt 0 ]; then variant=legacy
-  elif [ "$bxn" -ge 0 ] && [ "$bxn" -lt 18 ]; then variant=buildx-keep
-  elif [ "$enn" -ge 28000 ]; then variant=buildx-max
-  else variant=buildx-reserved
-  fi
+  dsc_variant
 }
 dsc_detect
-if [ "${DSC_PRUNE_DETECT_ONLY:-}" = 1 ]; then echo "$variant"; exit 0; fi
-
+if [ "${DSC_PRUNE_DETECT_ONLY:-}" = 1 ]; then
+  echo "$variant"
+  exit 0
+fi
 total=0
 dsc_run() {
   echo "dokku-shared-cache: $*" >&2
-  out=$("$@" 2>&1) || { printf '\''%s\n'\'' "$out" >&2; echo "dokku-shared-cache: prune failed: $*" >&2; exit 4; }
+  out=$("$@" 2>&1) || {
+    printf '\''%s\n'\'' "$out" >&2
+    echo "dokku-shared-cache: prune failed: $*" >&2
+    exit 4
+  }
   printf '\''%s\n'\'' "$out"
 }
 case "$variant" in
@@ -60,8 +73,8 @@ dsc_cache_mount_bytes() {
   cmroot=$(docker info --format '\''{{.DockerRootDir}}'\'' 2>/dev/null) || cmroot=""
   cmtotal=0
   if [ -n "$cmroot" ]; then
-    for cmid in $(docker system df -v --format '\''{{json .BuildCache}}'\'' 2>/dev/null | jq -r '\''if type == "array" then .[] | select(.CacheType == "exec.cachemount") | .ID else empty end'\'' 2>/dev/null); do
-      case "$cmid" in '\'''\''|*[!a-z0-9]*) continue ;; esac
+    for cmid in $(docker system df -v --format '\''{{json .BuildCache}}'\'' 2>/dev/null | jq -r --arg t "$DSC_CM_TYPE" '\''if type == "array" then .[] | select(.CacheType == $t) | .ID else empty end'\'' 2>/dev/null); do
+      case "$cmid" in '\'''\'' | *[!a-z0-9]*) continue ;; esac
       [ -d "$cmroot/overlay2/$cmid/diff" ] || continue
       cmb=$(du -sb -- "$cmroot/overlay2/$cmid/diff" 2>/dev/null | cut -f1)
       cmtotal=$((cmtotal + ${cmb:-0}))
@@ -69,15 +82,18 @@ dsc_cache_mount_bytes() {
   fi
   echo "$cmtotal"
 }
-cm=$(dsc_cache_mount_bytes)
-if [ "$cm" -gt 20000000000 ]; then
-  echo "dokku-shared-cache: BuildKit cache mounts hold $cm bytes, over 20000000000: pruning them" >&2
+dsc_prune_cache_mounts() {
   case "$variant" in
     legacy) dsc_run '\''docker'\'' '\''builder'\'' '\''prune'\'' '\''--force'\'' '\''--filter'\'' '\''type=exec.cachemount'\'' ;;
     *) dsc_run '\''docker'\'' '\''buildx'\'' '\''prune'\'' '\''--force'\'' '\''--filter'\'' '\''type=exec.cachemount'\'' ;;
   esac
+}
+cm=$(dsc_cache_mount_bytes)
+if [ "$cm" -gt "$DSC_CM_MAX" ]; then
+  echo "dokku-shared-cache: BuildKit cache mounts hold $cm bytes, over $DSC_CM_MAX: pruning them" >&2
+  dsc_prune_cache_mounts
 fi
-printf '\''%s{"variant":"%s","engine":"%s","buildx":"%s"}\n'\'' '\''DOKKU_SHARED_CACHE_RESULT '\'' "$variant" "$engine" "$bx"
+printf '\''%s{"variant":"%s","engine":"%s","buildx":"%s"}\n'\'' "$DSC_MARK" "$variant" "$engine" "$bx"
 '
 dsc_caches='set -u
 DSC_STATE='\''/var/lib/dokku-shared-cache'\''
@@ -113,36 +129,6 @@ dsc_units_playwright() {
     if (!(name in max) || rev > max[name]) max[name] = rev
   } END { for (i = 1; i <= NR; i++) if (rv[i] < max[nm[i]]) print line[i] }'\''
 }
-dsc_evict() { # kind dir maxBytes ageMinutes(0 = none); size from $size
-  cutoff=0
-  [ "$4" -gt 0 ] && cutoff=$(($(date +%s) - $4 * 60))
-  # Oldest first; awk picks the units to go (while over the bound or older than the cutoff),
-  # one rm for all of them.
-  "dsc_units_$(printf '\''%s'\'' "$1" | tr - _)" "$2" | sort -n | awk -v size="$size" -v max="$3" -v cutoff="$cutoff" '\''{
-    t = int($1); s = $2; p = substr($0, length($1) + length($2) + 3)
-    if (size <= max && t >= cutoff) exit
-    printf "%s%c", p, 0; size -= s
-  }'\'' | xargs -0 -r rm -rf --
-  return 0
-}
-dsc_locked() { # lockfile... : runs the function named by $DSC_BODY in a subshell holding flock -n on each (fd 8, 9); 75 if busy
-  if [ $# -eq 0 ]; then
-    ("$DSC_BODY")
-    return $?
-  fi
-  l=$1
-  shift
-  if [ ! -e "$l" ]; then
-    dsc_locked "$@"
-    return $?
-  fi
-  if [ -z "${dsc_fd:-}" ]; then dsc_fd=9; else dsc_fd=8; fi
-  (
-    if [ "$dsc_fd" = 9 ]; then exec 9<"$l"; else exec 8<"$l"; fi
-    flock -n "$dsc_fd" || exit 75
-    dsc_locked "$@"
-  )
-}
 dsc_pw_lock() { # dir: takes Playwright'\''s __dirlock as its lockfile does (mkdir, mtime kept fresh); 75 if held
   l="$1/__dirlock"
   if ! mkdir -- "$l" 2>/dev/null; then
@@ -169,27 +155,6 @@ dsc_record() { # name status before after max kind
   rec=$(printf '\''{"cache":"%s","kind":"%s","status":"%s","before":%s,"after":%s,"maxBytes":%s,"at":%s}'\'' "$1" "$6" "$2" "$3" "$4" "$5" "$(date +%s)")
   printf '\''%s%s\n'\'' "$DSC_CACHE_MARK" "$rec"
   mkdir -p -- "$DSC_STATE/caches" && printf '\''%s\n'\'' "$rec" >"$DSC_STATE/caches/$1.json.tmp" && mv -f -- "$DSC_STATE/caches/$1.json.tmp" "$DSC_STATE/caches/$1.json"
-}
-# What runs under a cache'\''s locks (dsc_locked), by kind: each reads dir, size, max, age, kind
-# (dsc_cache'\''s) and writes the cache'\''s size after it to $DSC_TMP.
-dsc_body_uv() { # over the bound: emptied as `uv cache clean` does (all but .lock, CACHEDIR.TAG, .gitignore)
-  if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
-  dsc_du "$dir" >"$DSC_TMP"
-}
-dsc_body_cargo() {
-  dsc_evict cargo "$dir" "$max" "$age"
-  dsc_du "$dir" >"$DSC_TMP"
-}
-dsc_body_playwright() {
-  if dsc_pw_lock "$dir"; then
-    dsc_evict playwright "$dir" "$max" 0
-    dsc_pw_unlock "$dir"
-  else exit 75; fi
-  dsc_du "$dir" >"$DSC_TMP"
-}
-dsc_body_evict() {
-  dsc_evict "$kind" "$dir" "$max" "$age"
-  dsc_du "$dir" >"$DSC_TMP"
 }
 dsc_cache() { # name dir kind maxBytes ageMinutes
   name=$1
@@ -253,6 +218,57 @@ dsc_cache() { # name dir kind maxBytes ageMinutes
       dsc_record "$name" failed "$before" "$(dsc_du "$dir")" "$max" "$kind"
     fi
   fi
+}
+dsc_locked() { # lockfile... : runs the function named by $DSC_BODY in a subshell holding flock -n on each (fd 8, 9); 75 if busy
+  if [ $# -eq 0 ]; then
+    ("$DSC_BODY")
+    return $?
+  fi
+  l=$1
+  shift
+  if [ ! -e "$l" ]; then
+    dsc_locked "$@"
+    return $?
+  fi
+  if [ -z "${dsc_fd:-}" ]; then dsc_fd=9; else dsc_fd=8; fi
+  (
+    if [ "$dsc_fd" = 9 ]; then exec 9<"$l"; else exec 8<"$l"; fi
+    flock -n "$dsc_fd" || exit 75
+    dsc_locked "$@"
+  )
+}
+# What runs under a cache'\''s locks (dsc_locked), by kind: each reads dir, size, max, age, kind
+# (dsc_cache'\''s) and writes the cache'\''s size after it to $DSC_TMP.
+dsc_body_uv() { # over the bound: emptied as `uv cache clean` does (all but .lock, CACHEDIR.TAG, .gitignore)
+  if [ "$size" -gt "$max" ]; then find "$dir" -mindepth 1 -maxdepth 1 ! -name .lock ! -name CACHEDIR.TAG ! -name .gitignore -exec rm -rf -- {} +; fi
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_body_cargo() {
+  dsc_evict cargo "$dir" "$max" "$age"
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_body_playwright() {
+  if dsc_pw_lock "$dir"; then
+    dsc_evict playwright "$dir" "$max" 0
+    dsc_pw_unlock "$dir"
+  else exit 75; fi
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_body_evict() {
+  dsc_evict "$kind" "$dir" "$max" "$age"
+  dsc_du "$dir" >"$DSC_TMP"
+}
+dsc_evict() { # kind dir maxBytes ageMinutes(0 = none); size from $size
+  cutoff=0
+  [ "$4" -gt 0 ] && cutoff=$(($(date +%s) - $4 * 60))
+  # Oldest first; awk picks the units to go (while over the bound or older than the cutoff),
+  # one rm for all of them.
+  "dsc_units_$(printf '\''%s'\'' "$1" | tr - _)" "$2" | sort -n | awk -v size="$size" -v max="$3" -v cutoff="$cutoff" '\''{
+    t = int($1); s = $2; p = substr($0, length($1) + length($2) + 3)
+    if (size <= max && t >= cutoff) exit
+    printf "%s%c", p, 0; size -= s
+  }'\'' | xargs -0 -r rm -rf --
+  return 0
 }
 dsc_record() { # name status before after max kind: the result line only
   printf '\''%s{"cache":"%s","kind":"%s","status":"%s","before":%s,"after":%s,"maxBytes":%s,"at":%s}\n'\'' "$DSC_CACHE_MARK" "$1" "$6" "$2" "$3" "$4" "$5" "$(date +%s)"
