@@ -213,7 +213,7 @@ export function commandsOf(text: string): string[] {
 export function checkJoin(
     script: string,
     files: Record<string, { embedded: string; full: string }>,
-    environment: readonly string[] = [],
+    environment: readonly string[] = ["IFS", "PATH", "HOME"],
 ): { problems: string[]; order: string[] } {
     const order: string[] = [];
     let rest = script;

@@ -15,6 +15,7 @@ import {
 import { cacheDirDeleteScript } from "../../host/cache-dirs";
 import { CachePruneTarget, cachePruneScript } from "../../host/cache-prune";
 import { DEFAULT_HOST_PATHS } from "../../config/defaults";
+import { probeScript } from "../../host/probe";
 import { DEPLOY_BUSY_EXIT } from "../../host/deploy-wait";
 import { K3S_EXIT } from "../../host/storage-entries";
 import { VERSION_EXIT } from "../../host/dokku-version";
@@ -91,6 +92,16 @@ describe("host script files: contracts between them (host/sh/*.sh)", function ()
             ),
         ],
     ];
+    others.push(
+        ["the probe", probeScript(["api", "web"], false, o.stateDir)],
+        [
+            "the probe of every app, with the disk",
+            probeScript([], true, o.stateDir, o.stateDir, {
+                sharedRoot: "/srv/shared",
+                stateDir: o.stateDir,
+            }),
+        ],
+    );
     for (const [name, script] of others) {
         it(`${name}: every file reads only what the header or an earlier file set`, () => {
             const { problems, order } = checkJoin(script, files);
