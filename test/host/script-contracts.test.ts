@@ -16,6 +16,7 @@ import { cacheDirDeleteScript } from "../../host/cache-dirs";
 import { CachePruneTarget, cachePruneScript } from "../../host/cache-prune";
 import { DEFAULT_HOST_PATHS } from "../../config/defaults";
 import { probeScript } from "../../host/probe";
+import { factsScript } from "../../host/facts";
 import { DEPLOY_BUSY_EXIT } from "../../host/deploy-wait";
 import { K3S_EXIT } from "../../host/storage-entries";
 import { VERSION_EXIT } from "../../host/dokku-version";
@@ -102,6 +103,15 @@ describe("host script files: contracts between them (host/sh/*.sh)", function ()
             }),
         ],
     );
+    others.push([
+        "the host facts",
+        factsScript({
+            dirs: [{ name: "pip", hostPath: target.hostPath, owner: "0:0", mode: "0755" }],
+            hostPaths: DEFAULT_HOST_PATHS,
+            stateDir: o.stateDir,
+            sharedRoot: "/var/lib/dokku/data/shared",
+        }),
+    ]);
     for (const [name, script] of others) {
         it(`${name}: every file reads only what the header or an earlier file set`, () => {
             const { problems, order } = checkJoin(script, files);
