@@ -17,6 +17,8 @@ import { CachePruneTarget, cachePruneScript } from "../../host/cache-prune";
 import { DEFAULT_HOST_PATHS } from "../../config/defaults";
 import { probeScript } from "../../host/probe";
 import { factsScript } from "../../host/facts";
+import { purgeAppCacheScript } from "../../host/purge-app-cache";
+import { dockerfileFactsScript } from "../../host/dockerfile-cache";
 import { DEPLOY_BUSY_EXIT } from "../../host/deploy-wait";
 import { K3S_EXIT } from "../../host/storage-entries";
 import { VERSION_EXIT } from "../../host/dokku-version";
@@ -112,6 +114,16 @@ describe("host script files: contracts between them (host/sh/*.sh)", function ()
             sharedRoot: "/var/lib/dokku/data/shared",
         }),
     ]);
+    others.push(
+        ["purge-app-cache", purgeAppCacheScript("api")],
+        [
+            "the Dockerfile facts",
+            dockerfileFactsScript([{ name: "api", builder: "unknown" }], {
+                dokkuRoot: "/home/dokku",
+                daemonJson: DEFAULT_HOST_PATHS.daemonJson,
+            }),
+        ],
+    );
     for (const [name, script] of others) {
         it(`${name}: every file reads only what the header or an earlier file set`, () => {
             const { problems, order } = checkJoin(script, files);
