@@ -130,10 +130,5 @@ export const APP_SCRIPT_FILES = [
  * off changes no input.
  */
 export function withRepairGeneration(converge: string): string {
-    return `DSC_REPAIR=\${2:-}
-${converge}case "$DSC_REPAIR" in
-  '' | *[!0-9]*) ;;
-  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
-esac
-`;
+    return `${SH["repair-arg"]}\n${converge}${SH["repair-record"]}\n`;
 }

@@ -61,12 +61,21 @@ describe("host script files: contracts between them (host/sh/*.sh)", function ()
         });
     }
 
-    it("the app converge joins its files in APP_SCRIPT_FILES order, after the generation record", () => {
+    it("the app converge joins its files in APP_SCRIPT_FILES order, between the generation and drift repair records", () => {
         const stdin = fs.readFileSync(path.join(GOLDEN_DIR, "dokku-app-api-converge.sh"), "utf8");
         for (const b of branches(stdin)) {
             const { order } = checkJoin(b.body, files);
-            const gen = b.name === "converge" ? "gen-record" : "gen-guard";
-            expect(order, b.name).to.deep.equal([gen, ...APP_SCRIPT_FILES]);
+            expect(order, b.name).to.deep.equal(
+                b.name === "converge"
+                    ? [
+                          "gen-record",
+                          "repair-arg",
+                          ...APP_SCRIPT_FILES,
+                          "record-applied",
+                          "repair-record",
+                      ]
+                    : ["gen-guard", ...APP_SCRIPT_FILES],
+            );
         }
     });
 

@@ -4,7 +4,7 @@ converge)
 {
 DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-api'
-DSC_GEN='94e13a2dfbb6a642'
+DSC_GEN='bc37b22a00749a0d'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -13,6 +13,7 @@ dsc_gen_exit() {
   exit "$rc"
 }
 trap dsc_gen_exit EXIT
+# The drift repair generation the command text carries (`sh -s converge N`), if any.
 DSC_REPAIR=${2:-}
 set -euf
 # dokku-shared-cache converge or removal of one app. Reads first; writes only the difference.
@@ -640,11 +641,12 @@ fi
 if [ -n "$REPAIR" ]; then save_ledger "\$led + {repair: $REPAIR}"; fi
 printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" --argjson b "$BPLAN" \
   '$mark + ({app: $app, changes, storage: (if has("attach") then "entries" else "colon" end), mounted: (.mount + [(.attach // [])[] | select(.re | not) | .h + ":" + .c + (if .ro then ":ro" else "" end)]), remounted: [.remount[].new], unmounted: (.unmount + [(.detach // [])[] | select(.re | not) | .h + ":" + .c]), migrated: (.migrated // []), envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted, builder: $b.builder, buildAdded: $b.add, buildRemoved: $b.remove} | tojson)' -r
+DSC_APPLIED='{"mounts":[{"h":"/var/lib/dokku/data/shared/pip","c":"/root/.cache/pip"},{"h":"/var/lib/dokku/data/shared/uv","c":"/root/.cache/uv"}],"env":{"PIP_CACHE_DIR":"/root/.cache/pip","UV_CACHE_DIR":"/root/.cache/uv"}}'
 # What this converge applied: drift is the host differing from it (host/applied.ts).
-jq -c --argjson a '{"mounts":[{"h":"/var/lib/dokku/data/shared/pip","c":"/root/.cache/pip"},{"h":"/var/lib/dokku/data/shared/uv","c":"/root/.cache/uv"}],"env":{"PIP_CACHE_DIR":"/root/.cache/pip","UV_CACHE_DIR":"/root/.cache/uv"}}' '.applied = $a' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER"
+jq -c --argjson a "$DSC_APPLIED" '.applied = $a' "$LEDGER" >"$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER"
 case "$DSC_REPAIR" in
   '' | *[!0-9]*) ;;
-  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
+  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" >"$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
 esac
 } </dev/null
 ;;
@@ -652,7 +654,7 @@ remove)
 {
 DSC_GEN_ID='app-api'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-api'
-DSC_GEN='94e13a2dfbb6a642'
+DSC_GEN='bc37b22a00749a0d'
 if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
   echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
