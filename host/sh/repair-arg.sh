@@ -1,5 +1,5 @@
 # shellcheck shell=sh
 # reads: -
 # sets: DSC_REPAIR
-# The drift repair generation the command text carries (`sh -s converge N`), if any.
+# The number of drift repairs the command text carries (`sh -s converge N`), if any.
 DSC_REPAIR=${2:-}

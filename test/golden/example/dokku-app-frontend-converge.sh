@@ -4,7 +4,7 @@ converge)
 {
 DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-frontend'
-DSC_GEN='f6d83f129a6c0c03'
+DSC_GEN='7a139b115f30d550'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -13,7 +13,7 @@ dsc_gen_exit() {
   exit "$rc"
 }
 trap dsc_gen_exit EXIT
-# The drift repair generation the command text carries (`sh -s converge N`), if any.
+# The number of drift repairs the command text carries (`sh -s converge N`), if any.
 DSC_REPAIR=${2:-}
 set -euf
 # dokku-shared-cache converge or removal of one app. Reads first; writes only the difference.
@@ -654,7 +654,7 @@ remove)
 {
 DSC_GEN_ID='app-frontend'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-frontend'
-DSC_GEN='f6d83f129a6c0c03'
+DSC_GEN='7a139b115f30d550'
 if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
   echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
