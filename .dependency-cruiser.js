@@ -13,7 +13,7 @@ const LAYERS = [
     { components: "^components/" }, // the ComponentResources
     { program: "^program\\.ts$" }, // the flow
     { index: "^index\\.ts$", lib: "^lib/", cli: "^cli/" }, // the entry points
-    { testkit: "^testkit/" }, // what tests and the benchmark share
+    { testkit: "^testkit/", scripts: "^scripts/" }, // what tests and the benchmark share; build tools (the script embedder)
     { test: "^test/", bench: "^bench/" }, // the tests and the benchmarks
 ];
 

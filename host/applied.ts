@@ -6,7 +6,8 @@
  * app's change), not a drift of the host (report/drift.ts).
  */
 import { AppDesired } from "../model/desired-state";
-import { shQuote } from "./shell";
+import { SH } from "./generated/scripts";
+import { shAssign, shLines } from "./shell";
 
 /** The ledger's `applied` record: mounts by host and container path, env by key. */
 export interface AppliedRecord {
@@ -29,9 +30,10 @@ export function appliedOf(app: Pick<AppDesired, "mounts" | "env">): AppliedRecor
  * the probe falls back to what the ledger says this program owns.
  */
 export function recordAppliedSh(app: Pick<AppDesired, "mounts" | "env">): string {
-    return `# What this converge applied: drift is the host differing from it (host/applied.ts).
-jq -c --argjson a ${shQuote(JSON.stringify(appliedOf(app)))} '.applied = $a' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER"
-`;
+    return shLines([
+        shAssign({ DSC_APPLIED: JSON.stringify(appliedOf(app)) }),
+        SH["record-applied"],
+    ]);
 }
 
 /**

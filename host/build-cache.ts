@@ -9,9 +9,10 @@
  */
 import { BuildCacheSpec, GcSpec, HostPathsSpec } from "../config/types";
 import { RESULT_MARKER } from "./result";
-import { shJoin, shQuote } from "./shell";
+import { JQ, SH } from "./generated/scripts";
+import { shAssign, shJoin, shLines, shQuote } from "./shell";
 import { dockerSize } from "../rules/size-units";
-import { CACHE_PRUNE_FUNCTIONS_SH, CachePruneTarget, cachePruneCallsSh } from "./cache-prune";
+import { CachePruneTarget, cachePrunePassSh } from "./cache-prune";
 import { CACHE_MOUNT_BYTES_SH } from "./dockerfile-cache";
 import { CACHE_MOUNT_TYPE } from "../rules/dockerfile";
 import {
@@ -37,13 +38,17 @@ function detectChainSh(): string {
         ...(w.buildxBelow ? [`[ "$bxn" -ge 0 ] && [ "$bxn" -lt ${num(w.buildxBelow)} ]`] : []),
         ...(w.engineAtLeast ? [`[ "$enn" -ge ${num(w.engineAtLeast)} ]`] : []),
     ];
-    return PRUNE_VARIANT_TABLE.map((r: PruneRow, i) => {
+    const chain = PRUNE_VARIANT_TABLE.map((r: PruneRow, i) => {
         const c = cond(r.when);
         if (c.length === 0) return `  ${i === 0 ? "if true; then" : "else"} variant=${r.variant}`;
         return `  ${i === 0 ? "if" : "elif"} ${c.join(" && ")}; then variant=${r.variant}`;
-    })
-        .concat("  fi")
-        .join("\n");
+    });
+    return [
+        "dsc_variant() { # from bxn, enn (dsc_detect): the first row of PRUNE_VARIANT_TABLE that holds",
+        ...chain,
+        "  fi",
+        "}",
+    ].join("\n");
 }
 
 /**
@@ -91,35 +96,15 @@ export function gcPolicy(spec: GcSpec, engineMajor: number | undefined): Record<
  * Fails (jq exit 5) unless the file is a JSON object whose `builder`, if
  * present, is an object.
  */
-export const DAEMON_MERGE_JQ = `
-if type != "object" then error("daemon.json is not a JSON object")
-elif has("builder") and (.builder | type) != "object" then error("daemon.json: builder is not an object")
-else .builder = ((.builder // {}) | .gc = $gc) end`;
+export const DAEMON_MERGE_JQ = `\n${JQ["daemon-merge"]}`;
 
 /**
  * jq program undoing the merge: puts back the `builder.gc` that was there
  * before (`$led.had`, `$led.prev`), removing an empty `builder` we created.
  */
-export const DAEMON_RESTORE_JQ = `
-if $led.had then .builder.gc = $led.prev
-else (if has("builder") then .builder |= del(.gc) else . end)
-  | if ($led.hadBuilder | not) and ((.builder // null) == {}) then del(.builder) else . end end`;
+export const DAEMON_RESTORE_JQ = `\n${JQ["daemon-restore"]}`;
 
 /** Shell function that sets `$variant` for this host, from {@link PRUNE_VARIANT_TABLE}. */
-const DETECT_SH = `dsc_num() {
-  printf '%s\\n' "$1" | sed -n 's/^[^0-9]*\\([0-9][0-9]*\\)\\.\\([0-9][0-9]*\\).*/\\1 \\2/p' | {
-    read -r a b || true
-    if [ -n "\${a:-}" ]; then echo $((a * 1000 + b)); else echo -1; fi
-  }
-}
-dsc_detect() {
-  engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
-  bx=$(docker buildx version 2>/dev/null | awk '/buildx/ {print $2; exit}') || bx=""
-  bxn=$(dsc_num "$bx")
-  enn=$(dsc_num "$engine")
-${detectChainSh()}
-}`;
-
 /**
  * The prune script installed on the host and run by the timer (and by a
  * one-off prune during `pulumi up`). It detects the versions each time it
@@ -136,27 +121,37 @@ export function pruneScript(
             .join("\n");
         return `  ${v})\n${cmds}\n    ;;`;
     }).join("\n");
-    return `#!/bin/sh
-# Installed by dokku-shared-cache. Prunes Docker's build cache through the
-# Docker daemon only: never touches files under /var/lib/docker, never stops
-# containers, never restarts Docker. Regenerated on every pulumi up.
-set -eu
-${DETECT_SH}
-dsc_detect
-if [ "\${DSC_PRUNE_DETECT_ONLY:-}" = 1 ]; then echo "$variant"; exit 0; fi
-${shared ? sharedPassSh(shared) : ""}
-total=0
-dsc_run() {
-  echo "dokku-shared-cache: $*" >&2
-  out=$("$@" 2>&1) || { printf '%s\\n' "$out" >&2; echo "dokku-shared-cache: prune failed: $*" >&2; exit 4; }
-  printf '%s\\n' "$out"
-}
-case "$variant" in
-${branches}
-esac
-${cacheMountPassSh(opts.maxSize)}
-printf '%s{"variant":"%s","engine":"%s","buildx":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$variant" "$engine" "$bx"
-`;
+    const header = shAssign({
+        DSC_MARK: RESULT_MARKER,
+        DSC_CM_TYPE: CACHE_MOUNT_TYPE,
+        DSC_CM_MAX: dockerSize(opts.maxSize),
+        DSC_DOKKU_UNIT: DOKKU_PRUNE_UNIT,
+        ...(shared
+            ? { DSC_STATE_DIR: shared.stateDir, DSC_PRUNE_LOCK: shared.stateDir + "/prune.lock" }
+            : {}),
+    });
+    return shLines([
+        "#!/bin/sh",
+        "# Installed by dokku-shared-cache. Prunes Docker's build cache through the",
+        "# Docker daemon only: never touches files under /var/lib/docker, never stops",
+        "# containers, never restarts Docker. Regenerated on every pulumi up.",
+        "set -eu",
+        header,
+        detectChainSh(),
+        SH["prune-detect"],
+        ...(shared
+            ? [
+                  SH["prune-lock"],
+                  cachePrunePassSh(shared.caches, shared.stateDir),
+                  SH["prune-dokku-wait"],
+              ]
+            : []),
+        SH["prune-run"],
+        `case "$variant" in\n${branches}\nesac`,
+        CACHE_MOUNT_BYTES_SH,
+        cacheMountPruneSh(),
+        SH["prune-tail"],
+    ]);
 }
 
 /**
@@ -167,9 +162,10 @@ printf '%s{"variant":"%s","engine":"%s","buildx":"%s"}\\n' ${shQuote(RESULT_MARK
  * When their bytes on disk exceed \`maxSize\`, every unused cache mount is pruned through the
  * daemon (\`--filter type=exec.cachemount\`: moby v20.10.24 and v28.5.2 builder-next
  * toBuildkitPruneInfo, buildx v0.24.0 commands/prune.go, both make it \`type==exec.cachemount\`);
- * the next build fills them again.
+ * the next build fills them again. This is `dsc_prune_cache_mounts`, the variant's command from the
+ * table; host/sh/prune-tail.sh runs it.
  */
-function cacheMountPassSh(maxSize: string): string {
+function cacheMountPruneSh(): string {
     const cmd = (v: PruneVariant) =>
         shJoin([
             ...PRUNE_VARIANT_TABLE.find((r) => r.variant === v)!.command,
@@ -177,54 +173,12 @@ function cacheMountPassSh(maxSize: string): string {
             "--filter",
             `type=${CACHE_MOUNT_TYPE}`,
         ]);
-    return `${CACHE_MOUNT_BYTES_SH}
-cm=$(dsc_cache_mount_bytes)
-if [ "$cm" -gt ${dockerSize(maxSize)} ]; then
-  echo "dokku-shared-cache: BuildKit cache mounts hold $cm bytes, over ${dockerSize(maxSize)}: pruning them" >&2
+    return `dsc_prune_cache_mounts() {
   case "$variant" in
     legacy) dsc_run ${cmd("legacy")} ;;
     *) dsc_run ${cmd("buildx-keep")} ;;
   esac
-fi`;
-}
-
-/**
- * Before the Docker pass: one prune at a time (every run of this script, by timer, cron or a
- * one-off, takes \`<stateDir>/prune.lock\`; the cron entry takes it already), the shared caches
- * brought under their bounds, then a bounded wait while Dokku's own builder prune runs.
- */
-function sharedPassSh(o: {
-    stateDir: string;
-    caches: readonly CachePruneTarget[];
-    paths?: HostPathsSpec;
-}): string {
-    const lock = shQuote(o.stateDir + "/prune.lock");
-    return `if [ "\${DSC_PRUNE_LOCKED:-}" != 1 ]; then
-  mkdir -p -- ${shQuote(o.stateDir)}
-  DSC_PRUNE_LOCKED=1 exec flock -w "\${DSC_PRUNE_LOCK_WAIT:-7200}" ${lock} "$0" "$@"
-fi
-set +e
-${CACHE_PRUNE_FUNCTIONS_SH}
-${cachePruneCallsSh(o.caches, o.stateDir)}
-set -e
-if [ "\${DSC_PRUNE_CACHES_ONLY:-}" = 1 ]; then exit 0; fi
-# Never two build-cache prunes at once: wait while Dokku's docker-builder-prune runs (its systemd
-# service, or its cron line's \`docker builder prune\`, or one typed by hand); still running after
-# the wait (30 min): Docker's build cache is not pruned this time.
-dsc_dokku_prune_running() {
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ${DOKKU_PRUNE_UNIT}.service 2>/dev/null; then return 0; fi
-  pgrep -f '(^|/)docker builder prune' >/dev/null 2>&1
-}
-waited=0; poll="\${DSC_DOKKU_PRUNE_POLL:-10}"
-while dsc_dokku_prune_running; do
-  if [ "$waited" -ge "\${DSC_DOKKU_PRUNE_WAIT:-1800}" ]; then
-    echo "dokku-shared-cache: Dokku's ${DOKKU_PRUNE_UNIT} still runs after \${waited}s; Docker's build cache not pruned this time (never two prunes at once)" >&2
-    exit 75
-  fi
-  [ "$waited" -eq 0 ] && echo "dokku-shared-cache: waiting for Dokku's ${DOKKU_PRUNE_UNIT} to finish" >&2
-  sleep "$poll"; waited=$((waited + poll))
-done
-[ "$waited" -eq 0 ] || echo "dokku-shared-cache: Dokku's ${DOKKU_PRUNE_UNIT} finished; waited \${waited}s" >&2`;
+}`;
 }
 
 /** systemd OnCalendar / cron fields for a schedule. */
@@ -250,16 +204,6 @@ export interface BuildCacheScriptOptions {
 function pruneScriptPath(stateDir: string): string {
     return `${stateDir}/bin/${UNIT_NAME}`;
 }
-
-/** Writes a file only when its content differs, atomically; sets `changed=true` when it wrote. */
-const WRITE_IF_CHANGED_SH = `dsc_put() { # path mode content
-  if [ -f "$1" ] && [ "$(cat -- "$1")" = "$3" ]; then return 0; fi
-  mkdir -p -- "$(dirname -- "$1")"
-  printf '%s\\n' "$3" > "$1.dsc-tmp"
-  chmod "$2" -- "$1.dsc-tmp"
-  mv -f -- "$1.dsc-tmp" "$1"
-  changed=true
-}`;
 
 /**
  * Installs (or updates) the prune script and its schedule: a systemd timer
@@ -296,137 +240,76 @@ Persistent=true
 WantedBy=timers.target`;
     const cron = `# Installed by dokku-shared-cache (pulumi destroy removes it).
 ${t.cron} root DSC_PRUNE_LOCKED=1 flock -n ${shQuote(o.stateDir + "/prune.lock")} ${shQuote(bin)} >> ${shQuote(o.stateDir + "/prune.log")} 2>&1`;
-    const unitDir = o.paths.systemdUnitDir;
-    return `set -eu
-changed=false
-${WRITE_IF_CHANGED_SH}
-dsc_put ${shQuote(bin)} 0755 ${shQuote(script.trimEnd())}
-if [ ${shQuote(spec.schedule)} = off ]; then
-  # Only the script (for a one-off prune); no timer or cron entry.
-  scheduler=none
-  ${unscheduleSh(o).split("\n").join("\n  ")}
-elif [ -d ${shQuote(o.paths.systemdRunDir)} ] && command -v systemctl >/dev/null 2>&1; then
-  scheduler=systemd
-  dsc_put ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} 0644 ${shQuote(service)}
-  dsc_put ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} 0644 ${shQuote(timer)}
-  if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; changed=true; fi
-  if [ "$changed" = true ]; then systemctl daemon-reload; fi
-  if ! systemctl is-enabled --quiet ${UNIT_NAME}.timer 2>/dev/null || ! systemctl is-active --quiet ${UNIT_NAME}.timer 2>/dev/null; then
-    systemctl enable --now ${UNIT_NAME}.timer; changed=true
-  fi
-else
-  scheduler=cron
-  dsc_put ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} 0644 ${shQuote(cron)}
-fi
-${spec.dokkuPrune === "disable" && spec.schedule !== "off" ? dokkuDisableSh(o) : dokkuRestoreSh(o)}
-variant=$(DSC_PRUNE_DETECT_ONLY=1 ${shQuote(bin)})
-printf '%s{"scheduler":"%s","variant":"%s","changed":%s,"schedule":%s,"dokkuPrune":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$scheduler" "$variant" "$changed" ${shQuote(JSON.stringify(spec.schedule))} "$dokku"
-`;
-}
-
-/** Shell that removes our systemd timer/service and cron entry if present; sets `changed=true` when it did. */
-function unscheduleSh(o: BuildCacheScriptOptions): string {
-    const unitDir = o.paths.systemdUnitDir;
-    return `if [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ] || [ -e ${shQuote(`${unitDir}/${UNIT_NAME}.service`)} ]; then
-  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now ${UNIT_NAME}.timer 2>/dev/null || true; fi
-  rm -f -- ${shQuote(`${unitDir}/${UNIT_NAME}.timer`)} ${shQuote(`${unitDir}/${UNIT_NAME}.service`)}
-  if command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload 2>/dev/null || true; fi
-  changed=true
-fi
-if [ -e ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)} ]; then rm -f -- ${shQuote(`${o.paths.cronDir}/${UNIT_NAME}`)}; changed=true; fi`;
+    const header = shAssign({
+        ...scheduleFilesHeader(o),
+        DSC_SCRIPT: script.trimEnd(),
+        DSC_SCHEDULE: spec.schedule,
+        DSC_SCHEDULE_JSON: JSON.stringify(spec.schedule),
+        DSC_RUN_DIR: o.paths.systemdRunDir,
+        DSC_SERVICE: service,
+        DSC_TIMER: timer,
+        DSC_CRON: cron,
+        DSC_DOKKU_PRUNE:
+            spec.dokkuPrune === "disable" && spec.schedule !== "off" ? "disable" : "restore",
+    });
+    return shLines([
+        "set -eu",
+        header,
+        SH["put-if-changed"],
+        SH["unschedule"],
+        SH["dokku-prune"],
+        SH["schedule-install"],
+    ]);
 }
 
 /**
- * \`dokkuPrune: disable\`. Dokku v0.38.27 (plugins/builder/install-builder-prune, run by its
- * install trigger) writes, where systemd runs, \`docker-builder-prune.service\` (oneshot
- * \`docker builder prune -f\`, \`[Install] WantedBy=docker.service\`, enabled with
- * \`systemctl reenable\`: it also runs each time Docker starts) and \`docker-builder-prune.timer\`
- * (enabled and started; 04:05 daily); elsewhere \`/etc/cron.d/docker-builder-prune\` (its line
- * lacks \`-f\`, dokku#7283). We disable the timer (and stop it) and the service's enablement
- * (a prune already running finishes), or move the cron entry into \`<stateDir>\`; what was
- * enabled / active is recorded, so that destroy (or \`keep\`) restores exactly that.
- * Sets \`$dokku\` to what is there now: \`absent\`, \`inactive\` (installed, not enabled, by
- * someone else), \`disabled-by-us\`.
+ * What host/sh/unschedule.sh, dokku-prune.sh, schedule-install.sh and schedule-remove.sh read:
+ * our unit and its files, the installed job, the result marker, and Dokku's prune unit and where
+ * `dokkuPrune: disable` records how it was (`dsc_dokku_prune_disable` / `_restore`).
  */
-function dokkuDisableSh(o: BuildCacheScriptOptions): string {
-    const rec = shQuote(`${o.stateDir}/dokku-prune.disabled`);
-    const timer = shQuote(`${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`);
-    const cron = shQuote(`${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`);
-    const u = DOKKU_PRUNE_UNIT;
-    return `dokku=absent
-dsc_yes() { if "$@" 2>/dev/null; then echo yes; else echo no; fi; }
-if [ -e ${rec} ]; then dokku=disabled-by-us
-elif [ -e ${timer} ] && command -v systemctl >/dev/null 2>&1; then
-  te=$(dsc_yes systemctl is-enabled --quiet ${u}.timer); ta=$(dsc_yes systemctl is-active --quiet ${u}.timer)
-  se=$(dsc_yes systemctl is-enabled --quiet ${u}.service)
-  if [ "$te$ta$se" = nonono ]; then dokku=inactive
-  else
-    mkdir -p -- ${shQuote(o.stateDir)}; printf 'systemd %s %s %s\\n' "$te" "$ta" "$se" > ${rec}
-    [ "$te$ta" = nono ] || systemctl disable --now ${u}.timer
-    [ "$se" = no ] || systemctl disable ${u}.service
-    changed=true; dokku=disabled-by-us
-  fi
-elif [ -e ${cron} ]; then
-  mkdir -p -- ${shQuote(o.stateDir)}
-  mv -f -- ${cron} ${shQuote(`${o.stateDir}/dokku-prune.cron`)}; echo cron > ${rec}; changed=true; dokku=disabled-by-us
-fi`;
-}
-
-/** Puts back Dokku's prune timer/service or cron entry as they were if we disabled them; sets \`$dokku\`. */
-function dokkuRestoreSh(o: BuildCacheScriptOptions): string {
-    const rec = shQuote(`${o.stateDir}/dokku-prune.disabled`);
-    const timer = shQuote(`${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`);
-    const cron = shQuote(`${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`);
-    const saved = shQuote(`${o.stateDir}/dokku-prune.cron`);
-    const u = DOKKU_PRUNE_UNIT;
-    return `if [ -e ${rec} ]; then
-  read -r how te ta se < ${rec} || true
-  if [ "$how" = systemd ] && command -v systemctl >/dev/null 2>&1; then
-    [ "\${te:-yes}" = yes ] && systemctl enable ${u}.timer
-    [ "\${ta:-yes}" = yes ] && systemctl start ${u}.timer
-    [ "\${se:-no}" = yes ] && systemctl enable ${u}.service
-  fi
-  if [ "$how" = cron ] && [ -e ${saved} ] && [ ! -e ${cron} ]; then mv -f -- ${saved} ${cron}; fi
-  rm -f -- ${rec} ${saved}; changed=true
-fi
-if [ -e ${timer} ] && command -v systemctl >/dev/null 2>&1; then
-  if systemctl is-enabled --quiet ${u}.timer 2>/dev/null || systemctl is-enabled --quiet ${u}.service 2>/dev/null; then dokku=active; else dokku=inactive; fi
-elif [ -e ${timer} ] || [ -e ${cron} ]; then dokku=active; else dokku=absent; fi`;
+function scheduleFilesHeader(o: BuildCacheScriptOptions): Record<string, string> {
+    const unitDir = o.paths.systemdUnitDir;
+    return {
+        DSC_BIN: pruneScriptPath(o.stateDir),
+        DSC_UNIT: UNIT_NAME,
+        DSC_SERVICE_FILE: `${unitDir}/${UNIT_NAME}.service`,
+        DSC_TIMER_FILE: `${unitDir}/${UNIT_NAME}.timer`,
+        DSC_CRON_FILE: `${o.paths.cronDir}/${UNIT_NAME}`,
+        DSC_MARK: RESULT_MARKER,
+        DSC_STATE_DIR: o.stateDir,
+        DSC_DOKKU_UNIT: DOKKU_PRUNE_UNIT,
+        DSC_DOKKU_REC: `${o.stateDir}/dokku-prune.disabled`,
+        DSC_DOKKU_TIMER: `${o.paths.systemdUnitDir}/${DOKKU_PRUNE_UNIT}.timer`,
+        DSC_DOKKU_CRON: `${o.paths.cronDir}/${DOKKU_PRUNE_UNIT}`,
+        DSC_DOKKU_SAVED: `${o.stateDir}/dokku-prune.cron`,
+    };
 }
 
 /** Removes the schedule and the prune script (`pulumi destroy`, or the build cache leaving the config). */
 export function scheduleRemoveScript(o: BuildCacheScriptOptions): string {
-    return `set -eu
-changed=false
-${unscheduleSh(o)}
-${dokkuRestoreSh(o)}
-rm -f -- ${shQuote(pruneScriptPath(o.stateDir))}
-printf '%s{"removed":%s}\\n' ${shQuote(RESULT_MARKER)} "$changed"
-`;
+    return shLines([
+        "set -eu",
+        shAssign(scheduleFilesHeader(o)),
+        SH["unschedule"],
+        SH["dokku-prune"],
+        SH["schedule-remove"],
+    ]);
 }
 
 /** Runs the installed prune script once, now (the optional one-off prune during `pulumi up`). */
 export function pruneNowScript(o: BuildCacheScriptOptions): string {
-    const bin = pruneScriptPath(o.stateDir);
-    return `set -eu
-before=$(docker system df --format '{{json .}}' 2>/dev/null | jq -r 'select(.Type == "Build Cache") | .Size' || true)
-${shQuote(bin)}
-after=$(docker system df --format '{{json .}}' 2>/dev/null | jq -r 'select(.Type == "Build Cache") | .Size' || true)
-printf '%s{"buildCacheBefore":"%s","buildCacheAfter":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$before" "$after"
-`;
+    const header = shAssign({ DSC_BIN: pruneScriptPath(o.stateDir), DSC_MARK: RESULT_MARKER });
+    return shLines(["set -eu", header, SH["prune-now"]]);
 }
 
 /** Runs only the shared-cache pass of the installed prune script once, now (\`cachesPruneNow\`). */
 export function cachesPruneNowScript(o: BuildCacheScriptOptions): string {
-    return `set -eu
-DSC_PRUNE_CACHES_ONLY=1 ${shQuote(pruneScriptPath(o.stateDir))}
-`;
+    return shLines([
+        "set -eu",
+        shAssign({ DSC_BIN: pruneScriptPath(o.stateDir) }),
+        SH["prune-caches-now"],
+    ]);
 }
-
-const RESTART_NOTE =
-    "dockerd does not reload builder.gc on SIGHUP (contract §7); it applies after Docker restarts. " +
-    "This program never restarts Docker: do it in a maintenance window (systemctl restart docker; " +
-    "containers stop unless live-restore is on).";
 
 /**
  * Merges our builder GC policy into daemon.json: refuses an invalid file,
@@ -435,49 +318,15 @@ const RESTART_NOTE =
  * what was there before (for the undo), never restarts Docker.
  */
 export function daemonGcScript(gc: GcSpec, o: BuildCacheScriptOptions): string {
-    const f = o.paths.daemonJson;
-    return `set -eu
-f=${shQuote(f)}
-led=${shQuote(o.stateDir + "/daemon-gc.json")}
-engine=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || engine=""
-major=$(printf '%s\\n' "$engine" | sed -n 's/^\\([0-9][0-9]*\\)\\..*/\\1/p')
-if [ -n "$major" ] && [ "$major" -ge 28 ]; then gc=${shQuote(JSON.stringify(gcPolicy(gc, 28)))}; else gc=${shQuote(JSON.stringify(gcPolicy(gc, 27)))}; fi
-if [ -e "$f" ]; then
-  if ! cur=$(jq -c . "$f" 2>&1); then echo "dokku-shared-cache: $f is not valid JSON; refusing to touch it: $cur" >&2; exit 5; fi
-  [ -n "$cur" ] || cur='{}'
-else
-  cur='{}'
-fi
-new=$(printf '%s' "$cur" | jq -S --argjson gc "$gc" ${shQuote(DAEMON_MERGE_JQ)}) || { echo "dokku-shared-cache: $f has an unexpected shape; refusing to touch it" >&2; exit 5; }
-if [ "$(printf '%s' "$cur" | jq -S .)" = "$new" ]; then
-  printf '%s{"changed":false,"restartNeeded":false,"engine":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine"
-  exit 0
-fi
-mkdir -p -- "$(dirname -- "$led")" "$(dirname -- "$f")"
-if [ ! -e "$led" ]; then
-  # What was there before: the builder.gc (for a merge undo) and the file's exact bytes, or
-  # its absence (orig null), so that an undo with nothing changed since puts back that file.
-  if [ -e "$f" ]; then orig=$(base64 -w 0 < "$f"); else orig=""; fi
-  printf '%s' "$cur" | jq -c --arg orig "$orig" --argjson hadFile "$([ -e "$f" ] && echo true || echo false)" \\
-    '{had: (.builder.gc != null), prev: .builder.gc, hadBuilder: has("builder"), orig: (if $hadFile then $orig else null end)}' > "$led"
-fi
-tmp="$f.dokku-shared-cache.tmp"
-printf '%s\\n' "$new" > "$tmp"
-if command -v dockerd >/dev/null 2>&1; then
-  if ! v=$(dockerd --validate --config-file "$tmp" 2>&1); then
-    case "$v" in
-      *"unknown flag"*) echo "dokku-shared-cache: this dockerd has no --validate; checked JSON syntax only" >&2 ;;
-      *) rm -f -- "$tmp"; echo "dokku-shared-cache: dockerd --validate refused the merged daemon.json; nothing written: $v" >&2; exit 6 ;;
-    esac
-  fi
-fi
-backup=""
-if [ -e "$f" ]; then backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"; cp -p -- "$f" "$backup"; chmod --reference="$f" -- "$tmp" 2>/dev/null || true; fi
-mv -f -- "$tmp" "$f"
-jq -c --argjson gc "$gc" --arg wrote "$(base64 -w 0 < "$f")" '.ours = $gc | .wrote = $wrote' "$led" > "$led.tmp" && mv -f -- "$led.tmp" "$led"
-echo ${shQuote("dokku-shared-cache: builder.gc written to " + f + ". RESTART NEEDED: " + RESTART_NOTE)} >&2
-printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$engine" "$backup"
-`;
+    const header = shAssign({
+        f: o.paths.daemonJson,
+        led: o.stateDir + "/daemon-gc.json",
+        DSC_GC28: JSON.stringify(gcPolicy(gc, 28)),
+        DSC_GC27: JSON.stringify(gcPolicy(gc, 27)),
+        DSC_MERGE_JQ: DAEMON_MERGE_JQ,
+        DSC_MARK: RESULT_MARKER,
+    });
+    return shLines(["set -eu", header, SH["daemon-restart-note"], SH["daemon-gc"]]);
 }
 
 /**
@@ -488,41 +337,11 @@ printf '%s{"changed":true,"restartNeeded":true,"engine":"%s","backup":"%s"}\\n' 
  * our `builder.gc` is undone, and a file we created that is left `{}` goes.
  */
 export function daemonGcRemoveScript(o: BuildCacheScriptOptions): string {
-    return `set -eu
-f=${shQuote(o.paths.daemonJson)}
-led=${shQuote(o.stateDir + "/daemon-gc.json")}
-if [ ! -e "$led" ] || [ ! -e "$f" ]; then rm -f -- "$led"; printf '%s{"changed":false}\\n' ${shQuote(RESULT_MARKER)}; exit 0; fi
-if ! cur=$(jq -c . "$f" 2>&1); then echo "dokku-shared-cache: $f is not valid JSON; leaving it alone: $cur" >&2; exit 5; fi
-if [ "$(printf '%s' "$cur" | jq -S '.builder.gc')" != "$(jq -S '.ours' "$led")" ]; then
-  rm -f -- "$led"
-  echo "dokku-shared-cache: builder.gc in $f was changed by someone else since we wrote it; leaving it alone" >&2
-  printf '%s{"changed":false,"userChanged":true}\\n' ${shQuote(RESULT_MARKER)}
-  exit 0
-fi
-backup="$f.dokku-shared-cache.$(date -u +%Y%m%dT%H%M%SZ).bak"
-cp -p -- "$f" "$backup"
-if [ "$(base64 -w 0 < "$f")" = "$(jq -r '.wrote // ""' "$led")" ] && jq -e 'has("orig")' "$led" >/dev/null; then
-  # Nothing changed since we wrote it: put back the file as it was, byte for byte, or no file.
-  if [ "$(jq -r '.orig == null' "$led")" = true ]; then
-    rm -f -- "$f"
-  else
-    jq -r '.orig' "$led" | base64 -d > "$f.dokku-shared-cache.tmp"
-    chmod --reference="$f" -- "$f.dokku-shared-cache.tmp" 2>/dev/null || true
-    mv -f -- "$f.dokku-shared-cache.tmp" "$f"
-  fi
-else
-  # Someone else changed other keys since: undo only our builder.gc; a file we created and
-  # that holds nothing else goes.
-  new=$(printf '%s' "$cur" | jq -S --slurpfile l "$led" ${shQuote("$l[0] as $led | " + DAEMON_RESTORE_JQ)})
-  if [ "$new" = "{}" ] && jq -e 'has("orig") and .orig == null' "$led" >/dev/null; then
-    rm -f -- "$f"
-  else
-    printf '%s\\n' "$new" > "$f.dokku-shared-cache.tmp"
-    mv -f -- "$f.dokku-shared-cache.tmp" "$f"
-  fi
-fi
-rm -f -- "$led"
-echo ${shQuote("dokku-shared-cache: builder.gc restored in " + o.paths.daemonJson + ". RESTART NEEDED for it to apply: " + RESTART_NOTE)} >&2
-printf '%s{"changed":true,"restartNeeded":true,"backup":"%s"}\\n' ${shQuote(RESULT_MARKER)} "$backup"
-`;
+    const header = shAssign({
+        f: o.paths.daemonJson,
+        led: o.stateDir + "/daemon-gc.json",
+        DSC_RESTORE_JQ: "$l[0] as $led | " + DAEMON_RESTORE_JQ,
+        DSC_MARK: RESULT_MARKER,
+    });
+    return shLines(["set -eu", header, SH["daemon-restart-note"], SH["daemon-gc-remove"]]);
 }

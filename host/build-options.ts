@@ -33,11 +33,10 @@
  *   converge adds only what `docker-options:report APP --docker-options-build`
  *   (the phase's options joined by spaces, both versions) does not list.
  */
-import { shQuote } from "./shell";
+import { JQ, SH } from "./generated/scripts";
 
 /** The options a `docker-options:report … --docker-options-build` string lists (jq, from `$cur`). */
-const HAVE_JQ = `($cur | [splits("[ \\t\\n]+")] | map(select(. != ""))) as $t
-| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]`;
+const HAVE_JQ = JQ["build-have"];
 
 /**
  * The jq program: `cur` is the report's string (the phase's options joined
@@ -45,20 +44,10 @@ const HAVE_JQ = `($cur | [splits("[ \\t\\n]+")] | map(select(. != ""))) as $t
  * the ledger, `builder` the resolved builder. An option already there that
  * the ledger does not hold is the user's: never recorded, never removed.
  */
-export const BUILD_PLAN_JQ = `
-(${HAVE_JQ}) as $have
-| ($led.build // []) as $ours
-| {
-    builder: $builder,
-    add: [ $want[] | select(. as $w | any($have[]; . == $w) | not) ],
-    remove: [ $ours[] | select(. as $o | (any($want[]; . == $o) | not) and any($have[]; . == $o)) ],
-    ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
-  }
-`;
+export const BUILD_PLAN_JQ = `\n(${HAVE_JQ}) as $have\n${JQ["build-plan"]}\n`;
 
 /** The probe's view of an app's build options (input: its ledger; `$cur`: the report string). */
-export const BUILD_SEEN_JQ = `(${HAVE_JQ}) as $have
-| {builder: (.builder // null), ours: (.build // []), missing: [ (.build // [])[] | select(. as $o | any($have[]; . == $o) | not) ]}`;
+export const BUILD_SEEN_JQ = `(${HAVE_JQ}) as $have\n${JQ["build-seen"]}`;
 
 /**
  * Shell run by the app converge after its reads, before any write: resolves
@@ -67,32 +56,11 @@ export const BUILD_SEEN_JQ = `(${HAVE_JQ}) as $have
  * and sets `BPLAN` (JSON: `{builder, add, remove, ledger}`). Needs `APP`,
  * `ERR`, `LED`, `WBUILD_H`/`WBUILD_P` (JSON lists of the options a herokuish
  * or pack build gets: herokuish also for a builder Dokku will only detect at
- * the first build, its fallback) and `dsc_fail` (app-converge.ts).
+ * the first build, its fallback), `DSC_BUILD_PLAN_JQ` ({@link BUILD_PLAN_JQ}) and `dsc_fail`
+ * (app-converge.ts). The text is host/sh/build-read.sh.
  */
 export function buildReadSh(): string {
-    return `BUILDER=$DECL_BUILDER
-if [ "$BUILDER" = unknown ] && [ "$WBUILD_H$WBUILD_P" != '[][]' ]; then
-  rc=0; sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
-  [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
-  rc=0; det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
-  [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
-  rm -f -- "$ERR"
-  sel=$(printf '%s' "$sel" | tr -d ' \\n'); det=$(printf '%s' "$det" | tr -d ' \\n')
-  BUILDER=\${sel:-\${det:-undetermined}}
-fi
-case "$BUILDER" in
-  herokuish | undetermined) WBUILD=$WBUILD_H ;;
-  pack) WBUILD=$WBUILD_P ;;
-  *) WBUILD='[]' ;;
-esac
-CURB=''
-if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length')" != 0 ]; then
-  rc=0; CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
-  [ "$rc" = 0 ] || dsc_fail "$rc" "reading its build options (dokku docker-options:report)" "$NOTHING_YET" <"$ERR"
-  rm -f -- "$ERR"
-fi
-BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" ${shQuote(BUILD_PLAN_JQ)})
-`;
+    return SH["build-read"] + "\n";
 }
 
 /**
@@ -100,27 +68,8 @@ BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" -
  * the ledger first (`.build`), adds and removes, then records exactly what it
  * owns. With `afterChange: rebuild` a change makes the pending rebuild (the
  * options only act on the next build; a restart does not rebuild). Needs
- * `BPLAN`, `LED`, `LEDGER`, `AFTER` and `dsc_dokku`.
+ * `BPLAN`, `LED`, `LEDGER`, `AFTER` and `dsc_dokku`. The text is host/sh/build-apply.sh.
  */
 export function buildApplySh(): string {
-    return `bled() { # $1: jq filter over the ledger, with $b = BPLAN
-  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
-  mv -f -- "$LEDGER.tmp" "$LEDGER"
-  LED=$(cat -- "$LEDGER")
-}
-bplan() { printf '%s' "$BPLAN" | jq -r "$1"; }
-if [ "$(bplan '(.add | length) + (.remove | length)')" != 0 ]; then
-  bled '. + {build: (((.build // []) + $b.ledger) | unique)}'
-  if [ "$AFTER" = rebuild ]; then bled '. + {pendingRestart: true}'; fi
-  bplan '.add[]' | while IFS= read -r o; do
-    [ -n "$o" ] || continue
-    dsc_dokku "adding the build option $o (dokku docker-options:add)" "$PARTLY" docker-options:add "$APP" build "$o"
-  done
-  bplan '.remove[]' | while IFS= read -r o; do
-    [ -n "$o" ] || continue
-    dsc_dokku "removing the build option $o (dokku docker-options:remove)" "$PARTLY" docker-options:remove "$APP" build "$o"
-  done
-fi
-bled '. + {build: $b.ledger, builder: $b.builder}'
-`;
+    return SH["build-apply"] + "\n";
 }

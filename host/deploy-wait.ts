@@ -42,6 +42,8 @@
  * checks its env again when a deploy ran between its write and its restart.
  */
 
+import { SH } from "./generated/scripts";
+
 /** Exit code of a converge that skipped (part of) its work because the app was deploying. */
 export const DEPLOY_BUSY_EXIT = 10;
 
@@ -50,52 +52,8 @@ export const DEPLOY_BUSY_EXIT = 10;
  * line, or nothing) and `dsc_wait_deploys DEADLINE WHAT` (waits until none
  * runs or the epoch second DEADLINE passes; returns 1 then, with the deploys
  * in `$DSC_BUSY`; sets `DSC_SAW_DEPLOY=true` when it waited). Needs `APP`,
- * `dsc_vn` (the version gate) and `DEPLOY_WAIT`.
+ * `dsc_vn` (the version gate) and `DEPLOY_WAIT`. The text is host/sh/deploy-wait.sh.
  */
 export function deployWaitSh(): string {
-    return `DSC_SAW_DEPLOY=false
-DSC_BUSY=
-dsc_record_alive() { # pid start: the record's process, not a later process or thread given its pid
-  # Dokku 0.38.27 calls a record running while kill(pid, 0) succeeds (plugins/builds/builds.go
-  # CheckPIDAlive), but never finalizes a ps:restart's record (only deploys release the deploy
-  # lock, plugins/common/functions release_app_deploy_lock): once its pid is reused (seen on the
-  # real Dokku: a pulumi thread, pid_max 32768) it reads as a deploy running for ever. A record's
-  # process started by the time the record was written; a reused pid started later.
-  [ -r /proc/self/stat ] || return 0 # no /proc: take Dokku's word
-  [ -r "/proc/$1/stat" ] || return 1
-  [ "$2" -gt 0 ] 2>/dev/null || return 0
-  dsc_st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)
-  dsc_bt=$(awk '$1 == "btime" { print $2 }' /proc/stat 2>/dev/null)
-  dsc_hz=$(getconf CLK_TCK 2>/dev/null) || dsc_hz=100
-  case "$dsc_st$dsc_bt$dsc_hz" in '' | *[!0-9]*) return 0 ;; esac
-  [ $((dsc_bt + dsc_st / dsc_hz)) -le $(($2 + 5)) ]
-}
-dsc_deploying() { # the app's running deploys, one line; nothing when none (or Dokku cannot say)
-  if [ "$dsc_vn" -ge 38000 ]; then
-    dsc_j=$(dokku builds:list "$APP" --format json --status running 2>/dev/null </dev/null) || return 0
-    # pid, start (epoch seconds), description; one line per record Dokku calls running
-    dsc_recs=$(printf '%s\\n' "$dsc_j" | tail -n 1 | jq -r 'if type == "array" then .[] | "\\(.pid // 0) \\((.started_at // "" | sub("\\\\.[0-9]+"; "") | try fromdateiso8601 catch 0) | floor) \\(.source // "?") \\(.kind // "build") \\(.id // "?") (pid \\(.pid // "?"), started \\(.started_at // "?" | sub("\\\\.[0-9]+"; "")))" else empty end' 2>/dev/null) || dsc_recs=
-    printf '%s\\n' "$dsc_recs" | while read -r dsc_pid dsc_at dsc_what; do
-      [ -n "$dsc_pid" ] || continue
-      dsc_record_alive "$dsc_pid" "$dsc_at" || continue
-      printf '%s\\n' "$dsc_what"
-    done | awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { if (NR) print "" }'
-  elif [ "$(dokku apps:report "$APP" --app-locked 2>/dev/null </dev/null || true)" = true ]; then
-    echo "Dokku's deploy lock file is in place (dokku apps:report $APP --app-locked; an interrupted deploy can leave it behind: dokku apps:unlock $APP)"
-  fi
-}
-dsc_wait_deploys() { # deadline what
-  DSC_BUSY=$(dsc_deploying)
-  [ -n "$DSC_BUSY" ] || return 0
-  DSC_SAW_DEPLOY=true
-  dsc_t0=$(date +%s)
-  echo "dokku-shared-cache: app $APP: a deploy is running ($DSC_BUSY); waiting for it to finish before $2 (at most \${DEPLOY_WAIT}s in all, stack key deployWaitSeconds)" >&2
-  while [ -n "$DSC_BUSY" ]; do
-    [ "$(date +%s)" -lt "$1" ] || return 1
-    sleep 2
-    DSC_BUSY=$(dsc_deploying)
-  done
-  echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
-}
-`;
+    return SH["deploy-wait"] + "\n";
 }

@@ -56,7 +56,8 @@
  *   keepStorage, host/build-cache.ts gcPolicy), as every build cache record is.
  */
 import { BuildCacheRecord, CACHE_MOUNT_TYPE } from "../rules/dockerfile";
-import { shQuote } from "./shell";
+import { SH } from "./generated/scripts";
+import { shAssign, shJoin, shLines } from "./shell";
 
 /**
  * Shell function \`dsc_cache_mount_bytes\`: prints the bytes the build cache's cache mounts
@@ -64,20 +65,9 @@ import { shQuote } from "./shell";
  * directory (\`<DockerRootDir>/overlay2/<record ID>/diff\`, seen on dockerd 20.10.24: Docker
  * can report less for them: seen 0 B on 20.10.24 for a record holding 100 kB). Read-only;
  * prints 0 when Docker does not answer or no record's directory is found.
+ * The text is host/sh/cache-mount-bytes.sh; it reads `DSC_CM_TYPE` (the record type).
  */
-export const CACHE_MOUNT_BYTES_SH = `dsc_cache_mount_bytes() {
-  cmroot=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || cmroot=""
-  cmtotal=0
-  if [ -n "$cmroot" ]; then
-    for cmid in $(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null | jq -r 'if type == "array" then .[] | select(.CacheType == "${CACHE_MOUNT_TYPE}") | .ID else empty end' 2>/dev/null); do
-      case "$cmid" in ''|*[!a-z0-9]*) continue ;; esac
-      [ -d "$cmroot/overlay2/$cmid/diff" ] || continue
-      cmb=$(du -sb -- "$cmroot/overlay2/$cmid/diff" 2>/dev/null | cut -f1)
-      cmtotal=$((cmtotal + \${cmb:-0}))
-    done
-  fi
-  echo "$cmtotal"
-}`;
+export const CACHE_MOUNT_BYTES_SH = SH["cache-mount-bytes"];
 
 /** One Dockerfile app for the host read: its name and whether its builder is declared dockerfile. */
 export interface DockerfileAppQuery {
@@ -111,63 +101,19 @@ export function dockerfileFactsScript(
     apps: readonly DockerfileAppQuery[],
     o: { dokkuRoot: string; daemonJson: string; defaultsFile?: string },
 ): string {
-    const list = apps.map((a) => `${shQuote(a.name)} ${shQuote(a.builder)}`).join(" ");
-    const defaults = shQuote(o.defaultsFile ?? "/etc/default/dokku");
-    return `set -u
-js() { printf '%s' "$1" | jq -R -s .; }
-dbin=docker
-if [ -r ${defaults} ]; then
-  b=$(sed -n 's/^[[:space:]]*\\(export[[:space:]][[:space:]]*\\)\\{0,1\\}DOCKER_BIN=["'"'"']\\{0,1\\}\\([^"'"'"' ]*\\).*/\\2/p' ${defaults} | tail -n 1)
-  [ -z "$b" ] || dbin=$b
-  hostenv=$(sed -n 's/^[[:space:]]*\\(export[[:space:]][[:space:]]*\\)\\{0,1\\}DOCKER_BUILDKIT=["'"'"']\\{0,1\\}\\([^"'"'"' ]*\\).*/\\2/p' ${defaults} | tail -n 1)
-  if grep -Eq '^[[:space:]]*(export[[:space:]]+)?DOCKER_BUILDKIT=' ${defaults}; then hostenv=$(js "$hostenv"); else hostenv=null; fi
-else hostenv=null; fi
-client=$("$dbin" version --format '{{.Client.Version}}' 2>/dev/null) || client=""
-buildx=""
-for d in ${shQuote(o.dokkuRoot + "/.docker/cli-plugins")} /usr/local/lib/docker/cli-plugins /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do
-  if [ -x "$d/docker-buildx" ]; then buildx="$d/docker-buildx"; break; fi
-done
-fb=$(jq -c '.features.buildkit // null' ${shQuote(o.daemonJson)} 2>/dev/null) || fb=null
-[ -n "$fb" ] || fb=null
-bc=$(docker system df -v --format '{{json .BuildCache}}' 2>/dev/null | jq -c 'if type == "array" then . else null end' 2>/dev/null) || bc=null
-[ -n "$bc" ] || bc=null
-# Docker's size for a cache mount can lag (seen: 0 B on 20.10.24 for 100 kB); its bytes are in the
-# snapshot directory named by the record's ID: measure that, read-only.
-root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null) || root=""
-du='{'; dsep=''
-if [ "$bc" != null ] && [ -n "$root" ]; then
-  for id in $(printf '%s' "$bc" | jq -r '.[]? | select(.CacheType == "${CACHE_MOUNT_TYPE}") | .ID'); do
-    case "$id" in ''|*[!a-z0-9]*) continue ;; esac
-    if [ -d "$root/overlay2/$id/diff" ]; then
-      b=$(du -sb -- "$root/overlay2/$id/diff" 2>/dev/null | cut -f1)
-      du="$du$dsep\\"$id\\":\${b:-0}"; dsep=','
-    fi
-  done
-fi
-du="$du}"
-printf '{"client":%s,"buildx":%s,"hostEnv":%s,"daemonBuildkit":%s,"buildCache":%s,"snapshotBytes":%s,"apps":{' "$(js "$client")" "$(js "$buildx")" "$hostenv" "$fb" "$bc" "$du"
-sep=''
-set -- ${list}
-while [ $# -ge 2 ]; do
-  app=$1; builder=$2; shift 2
-  if [ "$builder" = unknown ]; then
-    sel=$(dokku builder:report "$app" --builder-computed-selected 2>/dev/null </dev/null | tr -d ' \\n') || sel=""
-    det=$(dokku builder:report "$app" --builder-detected 2>/dev/null </dev/null | tr -d ' \\n') || det=""
-    builder=\${sel:-\${det:-undetermined}}
-  fi
-  appenv=null; df=null; dfpath=""
-  if [ "$builder" = dockerfile ]; then
-    if v=$(dokku config:get "$app" DOCKER_BUILDKIT 2>/dev/null </dev/null); then appenv=$(js "$v"); fi
-    dfpath=$(dokku builder-dockerfile:report "$app" --builder-dockerfile-computed-dockerfile-path 2>/dev/null </dev/null | tr -d '\\n') || dfpath=""
-    dfpath=\${dfpath:-Dockerfile}
-    repo=${shQuote(o.dokkuRoot)}/$app
-    if [ -d "$repo" ] && t=$(git -c safe.directory="$repo" -C "$repo" show "HEAD:$dfpath" 2>/dev/null); then df=$(printf '%s' "$t" | base64 | tr -d '\\n'); df=$(js "$df"); fi
-  fi
-  printf '%s%s:{"builder":%s,"appEnv":%s,"dockerfilePath":%s,"dockerfile":%s}' "$sep" "$(js "$app")" "$(js "$builder")" "$appenv" "$(js "$dfpath")" "$df"
-  sep=','
-done
-printf '}}\\n'
-`;
+    const header = shAssign({
+        DSC_DEFAULTS: o.defaultsFile ?? "/etc/default/dokku",
+        DSC_DOKKU_ROOT: o.dokkuRoot,
+        DSC_DAEMON_JSON: o.daemonJson,
+        DSC_CM_TYPE: CACHE_MOUNT_TYPE,
+    });
+    return shLines([
+        "set -u",
+        // The apps as name/builder pairs in the positional parameters.
+        `set -- ${shJoin(apps.flatMap((a) => [a.name, a.builder]))}`,
+        header,
+        SH["dockerfile-facts"],
+    ]);
 }
 
 /** What {@link dockerfileFactsScript} prints. */

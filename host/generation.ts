@@ -14,7 +14,8 @@
  */
 import * as crypto from "crypto";
 import { ConnectionSpec } from "../config/types";
-import { shQuote } from "./shell";
+import { SH } from "./generated/scripts";
+import { shAssign } from "./shell";
 
 /** A short stable hash of the parts that define one run of a command. */
 export function generationOf(parts: readonly string[]): string {
@@ -58,15 +59,8 @@ export function recordingGeneration(
     gen: string,
 ): string {
     const f = genFile(stateDir, id);
-    return `dsc_gen_exit() {
-  rc=$?
-  if [ "$rc" = 0 ]; then
-    mkdir -p -- ${shQuote(`${stateDir}/gen`)} && printf '%s\\n' ${shQuote(gen)} > ${shQuote(f + ".tmp")} && mv -f -- ${shQuote(f + ".tmp")} ${shQuote(f)} || true
-  fi
-  exit "$rc"
-}
-trap dsc_gen_exit EXIT
-${script}`;
+    const header = shAssign({ DSC_GEN_DIR: `${stateDir}/gen`, DSC_GEN_FILE: f, DSC_GEN: gen });
+    return `${header}\n${SH["gen-record"]}\n${script}`;
 }
 
 /**
@@ -75,17 +69,8 @@ ${script}`;
  */
 export function guardedDelete(script: string, stateDir: string, id: string, gen: string): string {
     const f = genFile(stateDir, id);
-    return `if [ -f ${shQuote(f)} ] && [ "$(cat -- ${shQuote(f)})" != ${shQuote(gen)} ]; then
-  echo "dokku-shared-cache: not undoing ${id}: a newer run (generation $(cat -- ${shQuote(f)})) owns it; this delete belongs to a replaced resource" >&2
-  exit 0
-fi
-dsc_gen_exit() {
-  rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- ${shQuote(f)}; fi
-  exit "$rc"
-}
-trap dsc_gen_exit EXIT
-${script}`;
+    const header = shAssign({ DSC_GEN_ID: id, DSC_GEN_FILE: f, DSC_GEN: gen });
+    return `${header}\n${SH["gen-guard"]}\n${script}`;
 }
 
 /** create/update/delete texts for a command owned by generation. */

@@ -160,7 +160,7 @@ build_from_source() { # out-dir  binary  subdir  package  ldflags
   mkdir -p "$out"
   log "building $bin from $SOURCES/$sub (first time: about 1 minute)"
   # The source may be read-only (CI): build in a writable copy.
-  rm -rf "$src/$sub" && mkdir -p "$src/$(dirname "$sub")"
+  rm -rf "${src:?}/$sub" && mkdir -p "$src/$(dirname "$sub")"
   cp -r "$SOURCES/$sub" "$src/$sub" && chmod -R u+w "$src/$sub"
   (cd "$src/$sub" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$bin.tmp" "$pkg" >"$TOOLS/src/$bin.log" 2>&1) ||
     { tail -20 "$TOOLS/src/$bin.log" >&2; die "building $bin failed (log: $TOOLS/src/$bin.log)"; }

@@ -117,7 +117,7 @@ restore_links() {
   while IFS= read -r -d '' f; do
     t=$(cat -- "$f")
     case "$t" in */* | "" | *[[:space:]]*) continue ;; esac
-    [ -f "$(dirname "$f")/$t" ] && [ "$t" != "$(basename "$f")" ] || continue
+    { [ -f "$(dirname "$f")/$t" ] && [ "$t" != "$(basename "$f")" ]; } || continue
     ln -sfn -- "$t" "$f" && n=$((n + 1))
   done < <(find "$CACHE/build/dokku/plugins" -type f -size -100c ! -perm -u+x -print0)
   [ "$n" = 0 ] || say "restored $n symlinks of Dokku's source tree"

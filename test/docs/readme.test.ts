@@ -452,6 +452,26 @@ describe("README and docs/: commands, files and links", () => {
             "folders or top-level files with TypeScript the tree does not name",
         ).to.deep.equal([]);
     });
+
+    it("how-it-works.md says where the host's script files live and how they are embedded and checked", () => {
+        const text = doc("how-it-works.md");
+        for (const p of [
+            "host/sh/*.sh",
+            "host/jq/*.jq",
+            "host/generated/scripts.ts",
+            "scripts/embed-host-scripts.ts",
+            "test/host/script-contracts.test.ts",
+        ]) {
+            expect(text, p).to.include(`\`${p}\``);
+        }
+        for (const f of [
+            "scripts/embed-host-scripts.ts",
+            "scripts/lint-shell.sh",
+            "host/generated/scripts.ts",
+        ]) {
+            expect(tracked, f).to.include(f);
+        }
+    });
 });
 
 // ---- the tests ----------------------------------------------------------------

@@ -247,7 +247,7 @@ describe("resource graph (mocks)", () => {
         expect(await firstAidText(0, 4), "below minFree: the next generation").to.deep.equal(next);
         expect(await firstAidText(3e9, 5), "above it: the recorded one").to.deep.equal(next);
         const stdin = String(recorded.find((r) => r.name === "dokku-first-aid-run")!.inputs.stdin);
-        expect(stdin).to.contain("MIN=2000000000").and.not.contain("/gen/");
+        expect(stdin).to.contain("MIN='2000000000'").and.not.contain("/gen/");
     });
 
     it("fails naming a configured app that is missing on the host, creating nothing", async () => {

@@ -2,17 +2,21 @@
 case "${1:-}" in
 converge)
 {
+DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-frontend'
+DSC_GEN='7a139b115f30d550'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
-    mkdir -p -- '/var/lib/dokku-shared-cache/gen' && printf '%s\n' 'e689d532e020da4d' > '/var/lib/dokku-shared-cache/gen/app-frontend.tmp' && mv -f -- '/var/lib/dokku-shared-cache/gen/app-frontend.tmp' '/var/lib/dokku-shared-cache/gen/app-frontend' || true
+    { mkdir -p -- "$DSC_GEN_DIR" && printf '%s\n' "$DSC_GEN" >"$DSC_GEN_FILE.tmp" && mv -f -- "$DSC_GEN_FILE.tmp" "$DSC_GEN_FILE"; } || true
   fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT
+# The number of drift repairs the command text carries (`sh -s converge N`), if any.
 DSC_REPAIR=${2:-}
 set -euf
-# dokku-shared-cache converge of one app. Reads first; writes only the difference.
+# dokku-shared-cache converge or removal of one app. Reads first; writes only the difference.
 APP='frontend'
 STATE='/var/lib/dokku-shared-cache'
 AFTER='restart'
@@ -20,25 +24,253 @@ SLOTS='2'
 DEPLOY_WAIT='600'
 WANT='[{"h":"/var/lib/dokku/data/shared/ms-playwright","c":"/root/.cache/ms-playwright","ro":false,"e":"dsc-ms-playwright-acb3c60b"},{"h":"/var/lib/dokku/data/shared/npm","c":"/root/.cache/npm","ro":false,"e":"dsc-npm-08d68bd1"}]'
 WENV='{"NPM_CONFIG_CACHE":"/root/.cache/npm","PLAYWRIGHT_BROWSERS_PATH":"/root/.cache/ms-playwright","PLAYWRIGHT_SKIP_BROWSER_GC":"1"}'
-# Build-phase docker-options (host/build-options.ts): the stack's builder, the options a buildpack build gets.
 DECL_BUILDER='herokuish'
 WBUILD_H='[]'
 WBUILD_P='[]'
 MARK='DOKKU_SHARED_CACHE_RESULT '
+REMOVE='false'
+REPAIR=''
+DSC_ENV_UNREADABLE_JQ='
+def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
+def dsc_atoi:
+  if test("^[+-]?[0-9]+$") | not then null
+  else startswith("-") as $neg
+    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
+    | (if $d0 == "" then "0" else $d0 end) as $d
+    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
+    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
+      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
+  end;
+def dsc_v15:
+  . as $v | dsc_atoi as $c
+  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
+    elif endswith("\\") then {rule: "trailing-backslash"}
+    elif endswith("\"") then {rule: "trailing-quote"}
+    else null end;
+def dsc_hash_drop:
+  split("#") as $s | ($s | length) as $n
+  | (reduce range(0; $n) as $i ({open: false, kept: 0};
+      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
+      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
+        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
+      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
+def dsc_v12($k):
+  . as $v
+  | if ($k | startswith("export")) then {rule: "export-key"}
+    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
+          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
+    then {rule: "line-too-long"}
+    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
+    else null end;
+def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
+def dsc_gv:
+  dsc_minor as $p
+  | if $p == null then ["v1.5.1", "v1.2.0"]
+    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
+    else ["v1.5.1"] end;
+def dsc_envfile:
+  dsc_minor as $p
+  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
+    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
+    else "/var/lib/dokku/config/\($app)/ENV" end;
+def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
+def dsc_why:
+  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
+  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
+  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
+  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
+  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
+  else "its key starts with \"export\", which the next read strips" end;
+"dokku-shared-cache: app \($app): Dokku can no longer read this app'\''s env: its ENV file does not parse "
++ "(" + dsc_dokku + " says: \"\($said)\"), so every config command of the app fails, and so do deploys. "
++ "Nothing was changed on this app; the other apps go on. Fix: edit " + dsc_envfile
++ " (usually a value ending in a backslash or a double quote, which Dokku 0.37.8+ writes so that it cannot read it back: "
++ "remove that last character or the line), check with dokku config:export \($app), then run pulumi up again."
+'
+DSC_PLAN_JQ='
+def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
+def spec(e): e.host_path + ":" + e.container_path +
+  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
+def owned(m): any($led.mounts[]; .h == m.h and .c == m.c);
+def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
+($cur | map(select(.host_path != null))) as $cur
+| [ $want[] as $w
+    | ($cur | map(select(.host_path == $w.h and .container_path == $w.c))) as $same
+    | ($cur | map(select(.container_path == $w.c and .host_path != $w.h))) as $clash
+    | if ($clash | length) > 0 then {conflict: ("container path " + $w.c + " is already mounted from " + ($clash[0].host_path) + " (not by dokku-shared-cache)")}
+      elif ($same | length) == 0 then {mount: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}
+      elif (ro($same[0]) != $w.ro) then
+        (if owned($w) then {remount: {old: spec($same[0]), new: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}}
+         else {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($same[0]) + ")")} end)
+      else empty end ] as $m
+| [ $led.mounts[] as $l | select(any($want[]; .h == $l.h and .c == $l.c) | not)
+    | $cur[] | select(.host_path == $l.h and .container_path == $l.c) | spec(.) ] as $unmount
+| [ $wenv | to_entries[] | select(($env[.key] // null) != .value) ] as $set
+| [ $led.env | to_entries[] | .key as $k | select($wenv | has($k) | not)
+    | select(($env[$k] // null) == .value.ours) ] as $gone
+| {
+    conflict: [ $m[] | .conflict // empty ],
+    mount: [ $m[] | .mount // empty ],
+    remount: [ $m[] | .remount // empty ],
+    unmount: $unmount,
+    set: ($set | from_entries),
+    restore: ([ $gone[] | select(.value.prev != null) | {key, value: .value.prev} ] | from_entries),
+    unset: [ $gone[] | select(.value.prev == null) | .key ],
+    ledger: {
+      mounts: [ $want[] | . as $w | select(owned($w) or (any($cur[]; .host_path == $w.h and .container_path == $w.c) | not)) ],
+      env: ([ $wenv | to_entries[] | .key as $k
+        | if ($led.env | has($k)) then {key, value: {ours: .value, prev: $led.env[$k].prev}}
+          elif ($env[$k] // null) == .value then empty
+          else {key, value: {ours: .value, prev: ($env[$k] // null)}} end ] | from_entries),
+      pendingRestart: ($led.pendingRestart // false)
+    }
+  }
+| .changes = ((.mount | length) + (.remount | length) + (.unmount | length) + (.set | length) + (.restore | length) + (.unset | length))
+'
+DSC_NAMED_PLAN_JQ='
+def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
+def spec(e): e.host_path + ":" + e.container_path +
+  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
+def wspec(w): w.h + ":" + w.c + (if w.ro then ":ro" else "" end);
+($cur | map(select(.host_path != null))) as $cur
+| ($led.mounts | map(select(.e == null))) as $lcolon
+| ($led.mounts | map(select(.e != null))) as $lnamed
+| def ourcolon($r): (($r.entry_name // "legacy-") | startswith("legacy-"))
+    and any($lcolon[]; .h == $r.host_path and .c == $r.container_path);
+  def ournamed($r): any($lnamed[]; .e == $r.entry_name and .c == $r.container_path);
+  def named($r; $w): $r.entry_name == $w.e and $r.container_path == $w.c;
+[ $want[] as $w
+  | ($cur | map(select(named(.; $w)))) as $mine
+  | ($cur | map(select(.container_path == $w.c and (named(.; $w) | not) and (ourcolon(.) | not) and (ournamed(.) | not)))) as $foreign
+  | if ($foreign | length) > 0 then
+      (if ($mine | length) == 0 and $foreign[0].host_path == $w.h and ro($foreign[0]) == $w.ro then {skip: $w}
+       elif $foreign[0].host_path == $w.h then {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($foreign[0]) + ")")}
+       else {conflict: ("container path " + $w.c + " is already mounted from " + $foreign[0].host_path + " (not by dokku-shared-cache)")} end)
+    elif ($mine | length) == 0 then
+      {attach: $w, migrate: any($cur[]; ourcolon(.) and .container_path == $w.c and .host_path == $w.h)}
+    elif ro($mine[0]) != $w.ro then
+      {attach: ($w + {re: true}), detach: {e: $w.e, h: $w.h, c: $w.c, re: true}, remount: {old: spec($mine[0]), new: wspec($w)}}
+    else {keep: $w} end ] as $m
+| [ $cur[] | select(ourcolon(.)) ] as $colon
+| [ $lnamed[] as $l | select(any($want[]; .e == $l.e and .c == $l.c) | not)
+    | $cur[] | select(.entry_name == $l.e and .container_path == $l.c) | {e: .entry_name, h: .host_path, c: .container_path} ] as $gone
+| $base + {
+    conflict: [ $m[] | .conflict // empty ],
+    mount: [],
+    remount: [ $m[] | .remount // empty ],
+    unmount: [ $colon[] | spec(.) ],
+    attach: [ $m[] | .attach // empty ],
+    detach: ([ $m[] | .detach // empty ] + $gone),
+    migrated: [ $m[] | select(.migrate == true) | wspec(.attach) ],
+    entries: ([ $m[] | .attach // empty | {e, h} ] | unique_by(.e))
+  }
+| .gc = ([ ($gone[] | .e),
+           ($lnamed[] | .e as $e | select(any($want[]; .e == $e) | not) | $e),
+           ($colon[] | .entry_name // empty) ] | unique)
+| .ledger.mounts = [ $m[] | (.attach // .keep // empty) | del(.re) ]
+| .changes = ((.unmount | length) + (.attach | length) + (.detach | length) + (.set | length) + (.restore | length) + (.unset | length))
+'
+DSC_ENV_GUARD_JQ='
+def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
+def dsc_atoi:
+  if test("^[+-]?[0-9]+$") | not then null
+  else startswith("-") as $neg
+    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
+    | (if $d0 == "" then "0" else $d0 end) as $d
+    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
+    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
+      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
+  end;
+def dsc_v15:
+  . as $v | dsc_atoi as $c
+  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
+    elif endswith("\\") then {rule: "trailing-backslash"}
+    elif endswith("\"") then {rule: "trailing-quote"}
+    else null end;
+def dsc_hash_drop:
+  split("#") as $s | ($s | length) as $n
+  | (reduce range(0; $n) as $i ({open: false, kept: 0};
+      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
+      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
+        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
+      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
+def dsc_v12($k):
+  . as $v
+  | if ($k | startswith("export")) then {rule: "export-key"}
+    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
+          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
+    then {rule: "line-too-long"}
+    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
+    else null end;
+def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
+def dsc_gv:
+  dsc_minor as $p
+  | if $p == null then ["v1.5.1", "v1.2.0"]
+    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
+    else ["v1.5.1"] end;
+def dsc_envfile:
+  dsc_minor as $p
+  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
+    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
+    else "/var/lib/dokku/config/\($app)/ENV" end;
+def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
+def dsc_why:
+  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
+  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
+  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
+  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
+  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
+  else "its key starts with \"export\", which the next read strips" end;
+(reduce ($plan.unset[]) as $k ($env + $plan.set + $plan.restore; del(.[$k]))) as $after
+| dsc_gv as $gv
+| [ $after | to_entries[] | .key as $k
+    | ([ (if $gv | index("v1.5.1") then (.value | dsc_v15) else null end),
+         (if $gv | index("v1.2.0") then (.value | dsc_v12($k)) else null end) ] | map(select(. != null))) as $r
+    | select($r | length > 0)
+    | "\($k) (" + ($r | map(dsc_why) | unique | join("; "))
+      + (if $plan.set | has($k) then "; this is the stack'\''s own value: change it in the stack" else "" end) + ")" ] as $bad
+| if ($bad | length) == 0 then empty
+  else "dokku-shared-cache: app \($app): not writing its env: " + dsc_dokku
+    + " would corrupt " + (if ($bad | length) == 1 then "the value of " else "the values of " end)
+    + ($bad | join(", ")) + ", because it rewrites the whole ENV file on every config:set/config:unset"
+    + " (godotenv " + ($gv | join(" or ")) + "). Nothing was changed on this app; the other apps go on."
+    + " Fix " + (if ($bad | length) == 1 then "that value" else "those values" end)
+    + " yourself (dokku config:set \($app) KEY=..., dokku config:unset \($app) KEY, or edit "
+    + dsc_envfile + "), then run pulumi up again."
+  end
+'
+DSC_BUILD_PLAN_JQ='
+(($cur | [splits("[ \t\n]+")] | map(select(. != ""))) as $t
+| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]) as $have
+| ($led.build // []) as $ours
+| {
+    builder: $builder,
+    add: [ $want[] | select(. as $w | any($have[]; . == $w) | not) ],
+    remove: [ $ours[] | select(. as $o | (any($want[]; . == $o) | not) and any($have[]; . == $o)) ],
+    ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
+  }
+'
 LEDGER="$STATE/apps/$APP.json"
 ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
-  command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
+  command -v "$t" >/dev/null 2>&1 || {
+    echo "dokku-shared-cache: '$t' is required on the host" >&2
+    exit 127
+  }
 done
 # Supported Dokku versions are checked, before any write (see dokku-version.ts).
+DSC_MIN_VN='37005'
+DSC_REFUSAL_PRE='this host runs Dokku '
+DSC_REFUSAL_POST=' (from `dokku version`); dokku-shared-cache supports Dokku 0.37.5 and later (below it, storage:list prints another JSON and storage:mount'\''s duplicate check can skip a mount silently). Nothing was changed; upgrade Dokku and run again.'
 DOKKU_VERSION=$(dokku version 2>/dev/null </dev/null | grep -o '[0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*' | head -n 1) || DOKKU_VERSION=""
 dsc_vn=$(printf '%s\n' "$DOKKU_VERSION" | awk -F. 'NF == 3 { print $1 * 1000000 + $2 * 1000 + $3; next } { print -1 }')
-if [ "$dsc_vn" -lt 37005 ]; then
-  printf 'dokku-shared-cache: app %s: %s%s%s\n' "$APP" 'this host runs Dokku ' "${DOKKU_VERSION:-of unknown version}" ' (from `dokku version`); dokku-shared-cache supports Dokku 0.37.5 and later (below it, storage:list prints another JSON and storage:mount'\''s duplicate check can skip a mount silently). Nothing was changed; upgrade Dokku and run again.' >&2
+if [ "$dsc_vn" -lt "$DSC_MIN_VN" ]; then
+  printf 'dokku-shared-cache: app %s: %s%s%s\n' "$APP" "$DSC_REFUSAL_PRE" "${DOKKU_VERSION:-of unknown version}" "$DSC_REFUSAL_POST" >&2
   exit 9
 fi
 # Dokku >= 0.38: named storage entries (host/storage-entries.ts); 0.37: colon mounts.
-NAMED=false; if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
+NAMED=false
+if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."
@@ -56,8 +288,11 @@ dsc_fail() { # rc what todo; stdin: Dokku's output
   exit "$1"
 }
 dsc_dokku() { # what todo dokku-args...
-  w=$1; t=$2; shift 2
-  r=0; dokku "$@" 2>"$ERR" </dev/null || r=$?
+  w=$1
+  t=$2
+  shift 2
+  r=0
+  dokku "$@" 2>"$ERR" </dev/null || r=$?
   if [ "$r" != 0 ]; then dsc_fail "$r" "$w" "$t" <"$ERR"; fi
   rm -f -- "$ERR"
 }
@@ -106,170 +341,39 @@ dsc_wait_deploys() { # deadline what
   echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
 }
 # storage:list doubles as the existence check: an unknown app exits 20.
-rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
+rc=0
+CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" = 20 ]; then
   rm -f -- "$ERR"
+  if [ "$REMOVE" = true ]; then
+    rm -f -- "$LEDGER"
+    printf '%s{"app":"%s","missing":true,"changes":0,"restarted":false}\n' "$MARK" "$APP"
+    exit 0
+  fi
   echo "dokku-shared-cache: app '$APP' does not exist on this Dokku host (dokku apps:exists exit 20); create it (dokku apps:create $APP) or remove it from the stack's apps" >&2
   exit 20
 elif [ "$rc" != 0 ]; then
   dsc_fail "$rc" "reading its mounts (dokku storage:list)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
-rc=0; ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+rc=0
+ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" != 0 ]; then
   # godotenv's parse errors (v1.5.1, v1.2.0): Dokku can no longer read the app's ENV file.
   if grep -q -e 'unterminated quoted value' -e 'unexpected character' -e "Can't separate key from value" -e 'token too long' -- "$ERR"; then
-    jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" '
-def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
-def dsc_atoi:
-  if test("^[+-]?[0-9]+$") | not then null
-  else startswith("-") as $neg
-    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
-    | (if $d0 == "" then "0" else $d0 end) as $d
-    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
-    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
-      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
-  end;
-def dsc_v15:
-  . as $v | dsc_atoi as $c
-  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
-    elif endswith("\\") then {rule: "trailing-backslash"}
-    elif endswith("\"") then {rule: "trailing-quote"}
-    else null end;
-def dsc_hash_drop:
-  split("#") as $s | ($s | length) as $n
-  | (reduce range(0; $n) as $i ({open: false, kept: 0};
-      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
-      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
-        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
-      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
-def dsc_v12($k):
-  . as $v
-  | if ($k | startswith("export")) then {rule: "export-key"}
-    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
-          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
-    then {rule: "line-too-long"}
-    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
-    else null end;
-def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
-def dsc_gv:
-  dsc_minor as $p
-  | if $p == null then ["v1.5.1", "v1.2.0"]
-    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
-    else ["v1.5.1"] end;
-def dsc_envfile:
-  dsc_minor as $p
-  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
-    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
-    else "/var/lib/dokku/config/\($app)/ENV" end;
-def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
-def dsc_why:
-  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
-  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
-  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
-  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
-  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
-  else "its key starts with \"export\", which the next read strips" end;
-
-"dokku-shared-cache: app \($app): Dokku can no longer read this app'\''s env: its ENV file does not parse "
-+ "(" + dsc_dokku + " says: \"\($said)\"), so every config command of the app fails, and so do deploys. "
-+ "Nothing was changed on this app; the other apps go on. Fix: edit " + dsc_envfile
-+ " (usually a value ending in a backslash or a double quote, which Dokku 0.37.8+ writes so that it cannot read it back: "
-+ "remove that last character or the line), check with dokku config:export \($app), then run pulumi up again."
-' >&2
-    rm -f -- "$ERR"; exit 7
+    jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" "$DSC_ENV_UNREADABLE_JQ" >&2
+    rm -f -- "$ERR"
+    exit 7
   fi
   dsc_fail "$rc" "reading its env (dokku config:export)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
 # Before its JSON, config:export prints "-----> Deleting invalid key …" for keys Dokku rejects.
-ENVJ=$(printf '%s
-' "$ENVJ" | tail -n 1)
+ENVJ=$(printf '%s\n' "$ENVJ" | tail -n 1)
 if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
-PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" '
-def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
-def spec(e): e.host_path + ":" + e.container_path +
-  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
-def owned(m): any($led.mounts[]; .h == m.h and .c == m.c);
-def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
-($cur | map(select(.host_path != null))) as $cur
-| [ $want[] as $w
-    | ($cur | map(select(.host_path == $w.h and .container_path == $w.c))) as $same
-    | ($cur | map(select(.container_path == $w.c and .host_path != $w.h))) as $clash
-    | if ($clash | length) > 0 then {conflict: ("container path " + $w.c + " is already mounted from " + ($clash[0].host_path) + " (not by dokku-shared-cache)")}
-      elif ($same | length) == 0 then {mount: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}
-      elif (ro($same[0]) != $w.ro) then
-        (if owned($w) then {remount: {old: spec($same[0]), new: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}}
-         else {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($same[0]) + ")")} end)
-      else empty end ] as $m
-| [ $led.mounts[] as $l | select(any($want[]; .h == $l.h and .c == $l.c) | not)
-    | $cur[] | select(.host_path == $l.h and .container_path == $l.c) | spec(.) ] as $unmount
-| [ $wenv | to_entries[] | select(($env[.key] // null) != .value) ] as $set
-| [ $led.env | to_entries[] | .key as $k | select($wenv | has($k) | not)
-    | select(($env[$k] // null) == .value.ours) ] as $gone
-| {
-    conflict: [ $m[] | .conflict // empty ],
-    mount: [ $m[] | .mount // empty ],
-    remount: [ $m[] | .remount // empty ],
-    unmount: $unmount,
-    set: ($set | from_entries),
-    restore: ([ $gone[] | select(.value.prev != null) | {key, value: .value.prev} ] | from_entries),
-    unset: [ $gone[] | select(.value.prev == null) | .key ],
-    ledger: {
-      mounts: [ $want[] | . as $w | select(owned($w) or (any($cur[]; .host_path == $w.h and .container_path == $w.c) | not)) ],
-      env: ([ $wenv | to_entries[] | .key as $k
-        | if ($led.env | has($k)) then {key, value: {ours: .value, prev: $led.env[$k].prev}}
-          elif ($env[$k] // null) == .value then empty
-          else {key, value: {ours: .value, prev: ($env[$k] // null)}} end ] | from_entries),
-      pendingRestart: ($led.pendingRestart // false)
-    }
-  }
-| .changes = ((.mount | length) + (.remount | length) + (.unmount | length) + (.set | length) + (.restore | length) + (.unset | length))
-')
+PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" "$DSC_PLAN_JQ")
 if [ "$NAMED" = true ]; then
-  PLAN=$(jq -cn --argjson base "$PLAN" --argjson cur "$CUR" --argjson want "$WANT" --argjson led "$LED" '
-def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
-def spec(e): e.host_path + ":" + e.container_path +
-  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
-def wspec(w): w.h + ":" + w.c + (if w.ro then ":ro" else "" end);
-($cur | map(select(.host_path != null))) as $cur
-| ($led.mounts | map(select(.e == null))) as $lcolon
-| ($led.mounts | map(select(.e != null))) as $lnamed
-| def ourcolon($r): (($r.entry_name // "legacy-") | startswith("legacy-"))
-    and any($lcolon[]; .h == $r.host_path and .c == $r.container_path);
-  def ournamed($r): any($lnamed[]; .e == $r.entry_name and .c == $r.container_path);
-  def named($r; $w): $r.entry_name == $w.e and $r.container_path == $w.c;
-[ $want[] as $w
-  | ($cur | map(select(named(.; $w)))) as $mine
-  | ($cur | map(select(.container_path == $w.c and (named(.; $w) | not) and (ourcolon(.) | not) and (ournamed(.) | not)))) as $foreign
-  | if ($foreign | length) > 0 then
-      (if ($mine | length) == 0 and $foreign[0].host_path == $w.h and ro($foreign[0]) == $w.ro then {skip: $w}
-       elif $foreign[0].host_path == $w.h then {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($foreign[0]) + ")")}
-       else {conflict: ("container path " + $w.c + " is already mounted from " + $foreign[0].host_path + " (not by dokku-shared-cache)")} end)
-    elif ($mine | length) == 0 then
-      {attach: $w, migrate: any($cur[]; ourcolon(.) and .container_path == $w.c and .host_path == $w.h)}
-    elif ro($mine[0]) != $w.ro then
-      {attach: ($w + {re: true}), detach: {e: $w.e, h: $w.h, c: $w.c, re: true}, remount: {old: spec($mine[0]), new: wspec($w)}}
-    else {keep: $w} end ] as $m
-| [ $cur[] | select(ourcolon(.)) ] as $colon
-| [ $lnamed[] as $l | select(any($want[]; .e == $l.e and .c == $l.c) | not)
-    | $cur[] | select(.entry_name == $l.e and .container_path == $l.c) | {e: .entry_name, h: .host_path, c: .container_path} ] as $gone
-| $base + {
-    conflict: [ $m[] | .conflict // empty ],
-    mount: [],
-    remount: [ $m[] | .remount // empty ],
-    unmount: [ $colon[] | spec(.) ],
-    attach: [ $m[] | .attach // empty ],
-    detach: ([ $m[] | .detach // empty ] + $gone),
-    migrated: [ $m[] | select(.migrate == true) | wspec(.attach) ],
-    entries: ([ $m[] | .attach // empty | {e, h} ] | unique_by(.e))
-  }
-| .gc = ([ ($gone[] | .e),
-           ($lnamed[] | .e as $e | select(any($want[]; .e == $e) | not) | $e),
-           ($colon[] | .entry_name // empty) ] | unique)
-| .ledger.mounts = [ $m[] | (.attach // .keep // empty) | del(.re) ]
-| .changes = ((.unmount | length) + (.attach | length) + (.detach | length) + (.set | length) + (.restore | length) + (.unset | length))
-')
+  PLAN=$(jq -cn --argjson base "$PLAN" --argjson cur "$CUR" --argjson want "$WANT" --argjson led "$LED" "$DSC_NAMED_PLAN_JQ")
 fi
 plan() { printf '%s' "$PLAN" | jq -r "$1"; }
 if [ "$(plan '.conflict | length')" != 0 ]; then
@@ -281,77 +385,11 @@ fi
 # (godotenv) does not read every value back: check every value the write
 # would leave, by the host's rules (DOKKU_VERSION, read above), before writing anything.
 if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
-  msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" '
-def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
-def dsc_atoi:
-  if test("^[+-]?[0-9]+$") | not then null
-  else startswith("-") as $neg
-    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
-    | (if $d0 == "" then "0" else $d0 end) as $d
-    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
-    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
-      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
-  end;
-def dsc_v15:
-  . as $v | dsc_atoi as $c
-  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
-    elif endswith("\\") then {rule: "trailing-backslash"}
-    elif endswith("\"") then {rule: "trailing-quote"}
-    else null end;
-def dsc_hash_drop:
-  split("#") as $s | ($s | length) as $n
-  | (reduce range(0; $n) as $i ({open: false, kept: 0};
-      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
-      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
-        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
-      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
-def dsc_v12($k):
-  . as $v
-  | if ($k | startswith("export")) then {rule: "export-key"}
-    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
-          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
-    then {rule: "line-too-long"}
-    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
-    else null end;
-def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
-def dsc_gv:
-  dsc_minor as $p
-  | if $p == null then ["v1.5.1", "v1.2.0"]
-    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
-    else ["v1.5.1"] end;
-def dsc_envfile:
-  dsc_minor as $p
-  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
-    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
-    else "/var/lib/dokku/config/\($app)/ENV" end;
-def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
-def dsc_why:
-  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
-  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
-  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
-  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
-  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
-  else "its key starts with \"export\", which the next read strips" end;
-
-(reduce ($plan.unset[]) as $k ($env + $plan.set + $plan.restore; del(.[$k]))) as $after
-| dsc_gv as $gv
-| [ $after | to_entries[] | .key as $k
-    | ([ (if $gv | index("v1.5.1") then (.value | dsc_v15) else null end),
-         (if $gv | index("v1.2.0") then (.value | dsc_v12($k)) else null end) ] | map(select(. != null))) as $r
-    | select($r | length > 0)
-    | "\($k) (" + ($r | map(dsc_why) | unique | join("; "))
-      + (if $plan.set | has($k) then "; this is the stack'\''s own value: change it in the stack" else "" end) + ")" ] as $bad
-| if ($bad | length) == 0 then empty
-  else "dokku-shared-cache: app \($app): not writing its env: " + dsc_dokku
-    + " would corrupt " + (if ($bad | length) == 1 then "the value of " else "the values of " end)
-    + ($bad | join(", ")) + ", because it rewrites the whole ENV file on every config:set/config:unset"
-    + " (godotenv " + ($gv | join(" or ")) + "). Nothing was changed on this app; the other apps go on."
-    + " Fix " + (if ($bad | length) == 1 then "that value" else "those values" end)
-    + " yourself (dokku config:set \($app) KEY=..., dokku config:unset \($app) KEY, or edit "
-    + dsc_envfile + "), then run pulumi up again."
-  end
-')
-  if [ -n "$msg" ]; then printf '%s\n' "$msg" >&2; exit 7; fi
+  msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" "$DSC_ENV_GUARD_JQ")
+  if [ -n "$msg" ]; then
+    printf '%s\n' "$msg" >&2
+    exit 7
+  fi
 fi
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
@@ -361,33 +399,38 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
   fi
 fi
 if [ "$NAMED" = true ]; then
-mkdir -p -- "$STATE/entries"
-exec 8>"$STATE/locks/entries"
-flock 8
-# Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
-MISSING=""; CREATED=""
-if [ "$(plan '.entries | length')" != 0 ]; then
-  rc=0; ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
-  if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
-  rm -f -- "$ERR"
-  bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
-    | select(.scheduler != "docker-local" or .host_path != $w.h)
-    | "storage entry \(.name) already exists (\(.scheduler) \(.host_path // "")), not docker-local \($w.h)"')
-  if [ -n "$bad" ]; then
-    printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
-    exit 3
+  mkdir -p -- "$STATE/entries"
+  exec 8>"$STATE/locks/entries"
+  flock 8
+  # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
+  MISSING=""
+  CREATED=""
+  if [ "$(plan '.entries | length')" != 0 ]; then
+    rc=0
+    ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+    if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
+    rm -f -- "$ERR"
+    bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
+      | select(.scheduler != "docker-local" or .host_path != $w.h)
+      | "storage entry \(.name) already exists (\(.scheduler) \(.host_path // "")), not docker-local \($w.h)"')
+    if [ -n "$bad" ]; then
+      printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
+      exit 3
+    fi
+    MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
   fi
-  MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
-fi
 fi
 BUILDER=$DECL_BUILDER
 if [ "$BUILDER" = unknown ] && [ "$WBUILD_H$WBUILD_P" != '[][]' ]; then
-  rc=0; sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
-  rc=0; det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
-  sel=$(printf '%s' "$sel" | tr -d ' \n'); det=$(printf '%s' "$det" | tr -d ' \n')
+  sel=$(printf '%s' "$sel" | tr -d ' \n')
+  det=$(printf '%s' "$det" | tr -d ' \n')
   BUILDER=${sel:-${det:-undetermined}}
 fi
 case "$BUILDER" in
@@ -397,21 +440,82 @@ case "$BUILDER" in
 esac
 CURB=''
 if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length')" != 0 ]; then
-  rc=0; CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its build options (dokku docker-options:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
 fi
-BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" '
-(($cur | [splits("[ \t\n]+")] | map(select(. != ""))) as $t
-| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]) as $have
-| ($led.build // []) as $ours
-| {
-    builder: $builder,
-    add: [ $want[] | select(. as $w | any($have[]; . == $w) | not) ],
-    remove: [ $ours[] | select(. as $o | (any($want[]; . == $o) | not) and any($have[]; . == $o)) ],
-    ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
-  }
-')
+BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" "$DSC_BUILD_PLAN_JQ")
+dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
+  plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
+    [ -n "$e" ] || continue
+    out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
+      case "$out" in *"is not mounted"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "detaching storage entry $e from $c (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+  # Our colon mounts go first (a migration never leaves two mounts at one container path).
+  plan '.unmount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+  n=$(plan '.attach | length')
+  i=0
+  while [ "$i" -lt "$n" ]; do
+    e=$(plan ".attach[$i].e")
+    h=$(plan ".attach[$i].h")
+    c=$(plan ".attach[$i].c")
+    ro=$(plan ".attach[$i].ro")
+    i=$((i + 1))
+    case "$MISSING" in *" $e "*)
+      case "$CREATED" in *" $e "*) ;; *)
+        : >"$STATE/entries/$e"
+        dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
+        CREATED="$CREATED $e "
+        ;;
+      esac
+      ;;
+    esac
+    set -- storage:mount "$APP" "$e" --container-dir "$c"
+    if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
+    out=$(dokku "$@" 2>&1 </dev/null) || {
+      case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+    }
+  done
+  # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
+  for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
+    case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
+    out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
+      case "$out" in
+        *"is still mounted by app"*) continue ;;
+        *"does not exist"*) ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "destroying the unused storage entry $e (dokku storage:destroy; its directory is kept)" "$PARTLY" ;;
+      esac
+    }
+    rm -f -- "$STATE/entries/$e"
+  done
+  exec 8>&-
+}
+dsc_colon_writes() { # Dokku 0.37: colon mounts
+  plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
+    [ -n "$old" ] || continue
+    dsc_dokku "remounting $old as $new (dokku storage:unmount)" "$PARTLY" storage:unmount "$APP" "$old"
+    dsc_dokku "remounting $old as $new (dokku storage:mount)" "$PARTLY" storage:mount "$APP" "$new"
+  done
+  plan '.mount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:mount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path already exists."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "mounting $m (dokku storage:mount)" "$PARTLY" ;; esac
+    }
+  done
+  plan '.unmount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+}
 # Something to write or a restart pending, and a deploy of this app running now: wait for
 # it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
 if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
@@ -420,7 +524,7 @@ if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingR
   exit 10
 fi
 save_ledger() { # $1: jq filter over {plan, led}
-  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
+  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -430,68 +534,7 @@ CHANGES=$(plan '.changes')
 if [ "$CHANGES" != 0 ]; then
   save_ledger '$led + {pendingRestart: true}'
 fi
-if [ "$NAMED" = true ]; then
-plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
-  [ -n "$e" ] || continue
-  out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
-    case "$out" in *"is not mounted"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "detaching storage entry $e from $c (dokku storage:unmount)" "$PARTLY" ;; esac
-  }
-done
-# Our colon mounts go first (a migration never leaves two mounts at one container path).
-plan '.unmount[]' | while IFS= read -r m; do
-  [ -n "$m" ] || continue
-  out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
-  }
-done
-n=$(plan '.attach | length'); i=0
-while [ "$i" -lt "$n" ]; do
-  e=$(plan ".attach[$i].e"); h=$(plan ".attach[$i].h"); c=$(plan ".attach[$i].c"); ro=$(plan ".attach[$i].ro"); i=$((i + 1))
-  case "$MISSING" in *" $e "*)
-    case "$CREATED" in *" $e "*) ;; *)
-      : >"$STATE/entries/$e"
-      dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-      CREATED="$CREATED $e " ;;
-    esac ;;
-  esac
-  set -- storage:mount "$APP" "$e" --container-dir "$c"
-  if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
-  out=$(dokku "$@" 2>&1 </dev/null) || {
-    case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
-  }
-done
-# Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
-for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
-  case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
-  out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
-    case "$out" in
-      *"is still mounted by app"*) continue ;;
-      *"does not exist"*) ;;
-      *) printf '%s\n' "$out" | dsc_fail 1 "destroying the unused storage entry $e (dokku storage:destroy; its directory is kept)" "$PARTLY" ;;
-    esac
-  }
-  rm -f -- "$STATE/entries/$e"
-done
-exec 8>&-
-else
-plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
-  [ -n "$old" ] || continue
-  dsc_dokku "remounting $old as $new (dokku storage:unmount)" "$PARTLY" storage:unmount "$APP" "$old"
-  dsc_dokku "remounting $old as $new (dokku storage:mount)" "$PARTLY" storage:mount "$APP" "$new"
-done
-plan '.mount[]' | while IFS= read -r m; do
-  [ -n "$m" ] || continue
-  out=$(dokku storage:mount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path already exists."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "mounting $m (dokku storage:mount)" "$PARTLY" ;; esac
-  }
-done
-plan '.unmount[]' | while IFS= read -r m; do
-  [ -n "$m" ] || continue
-  out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
-  }
-done
-fi
+if [ "$NAMED" = true ]; then dsc_named_writes; else dsc_colon_writes; fi
 set --
 for kv in $(plan '(.set + .restore) | to_entries[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
 if [ "$#" -gt 0 ]; then dsc_dokku "setting env $(plan '(.set + .restore) | keys | join(" ")') (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null; fi
@@ -501,7 +544,7 @@ if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PART
 # The ledger now holds exactly what we own.
 save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
 bled() { # $1: jq filter over the ledger, with $b = BPLAN
-  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
+  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -526,21 +569,28 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
-    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT)); DSC_SAW_DEPLOY=false
+    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
+    DSC_SAW_DEPLOY=false
     while :; do
       while :; do
-        i=1; got=false
+        i=1
+        got=false
         while [ "$i" -le "$SLOTS" ]; do
           exec 9>"$STATE/locks/restart.$i"
-          if flock -n 9; then got=true; break; fi
+          if flock -n 9; then
+            got=true
+            break
+          fi
           exec 9>&-
           i=$((i + 1))
         done
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying); [ -z "$DSC_BUSY" ] && break
-      exec 9>&-; DSC_SAW_DEPLOY=true
+      DSC_BUSY=$(dsc_deploying)
+      [ -z "$DSC_BUSY" ] && break
+      exec 9>&-
+      DSC_SAW_DEPLOY=true
       if ! dsc_wait_deploys "$dsc_deadline" "the $AFTER"; then
         echo "dokku-shared-cache: app $APP: the app's mounts and env are in place, but a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY); the $AFTER was not run over it and stays pending: the next pulumi up runs it (or raise deployWaitSeconds)." >&2
         exit 10
@@ -549,7 +599,8 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
     if [ "$DSC_SAW_DEPLOY" = true ] && [ "$WENV" != '{}' ]; then
       # The deploy rewrote the ENV file (git_build's GIT_REV) around our write:
       # Dokku's config writes are read-modify-write, so check ours is still there.
-      rc=0; ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+      rc=0
+      ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
       [ "$rc" = 0 ] || dsc_fail "$rc" "reading its env again after a deploy (dokku config:export)" "$PARTLY"
       rm -f -- "$ERR"
       LOST=$(printf '%s\n' "$ENV2" | tail -n 1 | jq -c --argjson wenv "$WENV" '. as $env | [$wenv | to_entries[] | select(($env[.key] // null) != .value)]')
@@ -560,50 +611,62 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         dsc_dokku "setting env again after a deploy (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null
       fi
     fi
-    rc=0; out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
+    rc=0
+    out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
     exec 9>&-
     if [ "$rc" != 0 ]; then
       # pendingRestart stays in the ledger: the next run retries it.
       printf '%s\n' "$out" >&2
       case "$out" in
         *"has a deploy lock in place"*)
-          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2
+          ;;
         *)
-          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2
+          ;;
       esac
       exit 8
     fi
-    case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
+    case "$out" in *"has not been deployed"*) ;; *)
+      printf '%s\n' "$out"
+      restarted=true
+      ;;
+    esac
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi
-if [ false = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length) + (.build // [] | length)')" = 0 ]; then
+if [ "$REMOVE" = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length) + (.build // [] | length)')" = 0 ]; then
   rm -f -- "$LEDGER"
 fi
+if [ -n "$REPAIR" ]; then save_ledger "\$led + {repair: $REPAIR}"; fi
 printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" --argjson b "$BPLAN" \
   '$mark + ({app: $app, changes, storage: (if has("attach") then "entries" else "colon" end), mounted: (.mount + [(.attach // [])[] | select(.re | not) | .h + ":" + .c + (if .ro then ":ro" else "" end)]), remounted: [.remount[].new], unmounted: (.unmount + [(.detach // [])[] | select(.re | not) | .h + ":" + .c]), migrated: (.migrated // []), envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted, builder: $b.builder, buildAdded: $b.add, buildRemoved: $b.remove} | tojson)' -r
+DSC_APPLIED='{"mounts":[{"h":"/var/lib/dokku/data/shared/ms-playwright","c":"/root/.cache/ms-playwright"},{"h":"/var/lib/dokku/data/shared/npm","c":"/root/.cache/npm"}],"env":{"NPM_CONFIG_CACHE":"/root/.cache/npm","PLAYWRIGHT_BROWSERS_PATH":"/root/.cache/ms-playwright","PLAYWRIGHT_SKIP_BROWSER_GC":"1"}}'
 # What this converge applied: drift is the host differing from it (host/applied.ts).
-jq -c --argjson a '{"mounts":[{"h":"/var/lib/dokku/data/shared/ms-playwright","c":"/root/.cache/ms-playwright"},{"h":"/var/lib/dokku/data/shared/npm","c":"/root/.cache/npm"}],"env":{"NPM_CONFIG_CACHE":"/root/.cache/npm","PLAYWRIGHT_BROWSERS_PATH":"/root/.cache/ms-playwright","PLAYWRIGHT_SKIP_BROWSER_GC":"1"}}' '.applied = $a' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER"
+jq -c --argjson a "$DSC_APPLIED" '.applied = $a' "$LEDGER" >"$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER"
 case "$DSC_REPAIR" in
   '' | *[!0-9]*) ;;
-  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" > "$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
+  *) jq -c --argjson r "$DSC_REPAIR" '.repair = $r' "$LEDGER" >"$LEDGER.tmp" && mv -f -- "$LEDGER.tmp" "$LEDGER" ;;
 esac
 } </dev/null
 ;;
 remove)
 {
-if [ -f '/var/lib/dokku-shared-cache/gen/app-frontend' ] && [ "$(cat -- '/var/lib/dokku-shared-cache/gen/app-frontend')" != 'e689d532e020da4d' ]; then
-  echo "dokku-shared-cache: not undoing app-frontend: a newer run (generation $(cat -- '/var/lib/dokku-shared-cache/gen/app-frontend')) owns it; this delete belongs to a replaced resource" >&2
+DSC_GEN_ID='app-frontend'
+DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-frontend'
+DSC_GEN='7a139b115f30d550'
+if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
+  echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
 fi
 dsc_gen_exit() {
   rc=$?
-  if [ "$rc" = 0 ]; then rm -f -- '/var/lib/dokku-shared-cache/gen/app-frontend'; fi
+  if [ "$rc" = 0 ]; then rm -f -- "$DSC_GEN_FILE"; fi
   exit "$rc"
 }
 trap dsc_gen_exit EXIT
 set -euf
-# dokku-shared-cache remove of one app. Reads first; writes only the difference.
+# dokku-shared-cache converge or removal of one app. Reads first; writes only the difference.
 APP='frontend'
 STATE='/var/lib/dokku-shared-cache'
 AFTER='restart'
@@ -611,25 +674,253 @@ SLOTS='2'
 DEPLOY_WAIT='600'
 WANT='[]'
 WENV='{}'
-# Build-phase docker-options (host/build-options.ts): the stack's builder, the options a buildpack build gets.
 DECL_BUILDER='unknown'
 WBUILD_H='[]'
 WBUILD_P='[]'
 MARK='DOKKU_SHARED_CACHE_RESULT '
+REMOVE='true'
+REPAIR=''
+DSC_ENV_UNREADABLE_JQ='
+def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
+def dsc_atoi:
+  if test("^[+-]?[0-9]+$") | not then null
+  else startswith("-") as $neg
+    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
+    | (if $d0 == "" then "0" else $d0 end) as $d
+    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
+    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
+      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
+  end;
+def dsc_v15:
+  . as $v | dsc_atoi as $c
+  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
+    elif endswith("\\") then {rule: "trailing-backslash"}
+    elif endswith("\"") then {rule: "trailing-quote"}
+    else null end;
+def dsc_hash_drop:
+  split("#") as $s | ($s | length) as $n
+  | (reduce range(0; $n) as $i ({open: false, kept: 0};
+      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
+      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
+        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
+      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
+def dsc_v12($k):
+  . as $v
+  | if ($k | startswith("export")) then {rule: "export-key"}
+    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
+          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
+    then {rule: "line-too-long"}
+    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
+    else null end;
+def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
+def dsc_gv:
+  dsc_minor as $p
+  | if $p == null then ["v1.5.1", "v1.2.0"]
+    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
+    else ["v1.5.1"] end;
+def dsc_envfile:
+  dsc_minor as $p
+  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
+    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
+    else "/var/lib/dokku/config/\($app)/ENV" end;
+def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
+def dsc_why:
+  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
+  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
+  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
+  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
+  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
+  else "its key starts with \"export\", which the next read strips" end;
+"dokku-shared-cache: app \($app): Dokku can no longer read this app'\''s env: its ENV file does not parse "
++ "(" + dsc_dokku + " says: \"\($said)\"), so every config command of the app fails, and so do deploys. "
++ "Nothing was changed on this app; the other apps go on. Fix: edit " + dsc_envfile
++ " (usually a value ending in a backslash or a double quote, which Dokku 0.37.8+ writes so that it cannot read it back: "
++ "remove that last character or the line), check with dokku config:export \($app), then run pulumi up again."
+'
+DSC_PLAN_JQ='
+def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
+def spec(e): e.host_path + ":" + e.container_path +
+  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
+def owned(m): any($led.mounts[]; .h == m.h and .c == m.c);
+def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
+($cur | map(select(.host_path != null))) as $cur
+| [ $want[] as $w
+    | ($cur | map(select(.host_path == $w.h and .container_path == $w.c))) as $same
+    | ($cur | map(select(.container_path == $w.c and .host_path != $w.h))) as $clash
+    | if ($clash | length) > 0 then {conflict: ("container path " + $w.c + " is already mounted from " + ($clash[0].host_path) + " (not by dokku-shared-cache)")}
+      elif ($same | length) == 0 then {mount: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}
+      elif (ro($same[0]) != $w.ro) then
+        (if owned($w) then {remount: {old: spec($same[0]), new: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}}
+         else {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($same[0]) + ")")} end)
+      else empty end ] as $m
+| [ $led.mounts[] as $l | select(any($want[]; .h == $l.h and .c == $l.c) | not)
+    | $cur[] | select(.host_path == $l.h and .container_path == $l.c) | spec(.) ] as $unmount
+| [ $wenv | to_entries[] | select(($env[.key] // null) != .value) ] as $set
+| [ $led.env | to_entries[] | .key as $k | select($wenv | has($k) | not)
+    | select(($env[$k] // null) == .value.ours) ] as $gone
+| {
+    conflict: [ $m[] | .conflict // empty ],
+    mount: [ $m[] | .mount // empty ],
+    remount: [ $m[] | .remount // empty ],
+    unmount: $unmount,
+    set: ($set | from_entries),
+    restore: ([ $gone[] | select(.value.prev != null) | {key, value: .value.prev} ] | from_entries),
+    unset: [ $gone[] | select(.value.prev == null) | .key ],
+    ledger: {
+      mounts: [ $want[] | . as $w | select(owned($w) or (any($cur[]; .host_path == $w.h and .container_path == $w.c) | not)) ],
+      env: ([ $wenv | to_entries[] | .key as $k
+        | if ($led.env | has($k)) then {key, value: {ours: .value, prev: $led.env[$k].prev}}
+          elif ($env[$k] // null) == .value then empty
+          else {key, value: {ours: .value, prev: ($env[$k] // null)}} end ] | from_entries),
+      pendingRestart: ($led.pendingRestart // false)
+    }
+  }
+| .changes = ((.mount | length) + (.remount | length) + (.unmount | length) + (.set | length) + (.restore | length) + (.unset | length))
+'
+DSC_NAMED_PLAN_JQ='
+def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
+def spec(e): e.host_path + ":" + e.container_path +
+  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
+def wspec(w): w.h + ":" + w.c + (if w.ro then ":ro" else "" end);
+($cur | map(select(.host_path != null))) as $cur
+| ($led.mounts | map(select(.e == null))) as $lcolon
+| ($led.mounts | map(select(.e != null))) as $lnamed
+| def ourcolon($r): (($r.entry_name // "legacy-") | startswith("legacy-"))
+    and any($lcolon[]; .h == $r.host_path and .c == $r.container_path);
+  def ournamed($r): any($lnamed[]; .e == $r.entry_name and .c == $r.container_path);
+  def named($r; $w): $r.entry_name == $w.e and $r.container_path == $w.c;
+[ $want[] as $w
+  | ($cur | map(select(named(.; $w)))) as $mine
+  | ($cur | map(select(.container_path == $w.c and (named(.; $w) | not) and (ourcolon(.) | not) and (ournamed(.) | not)))) as $foreign
+  | if ($foreign | length) > 0 then
+      (if ($mine | length) == 0 and $foreign[0].host_path == $w.h and ro($foreign[0]) == $w.ro then {skip: $w}
+       elif $foreign[0].host_path == $w.h then {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($foreign[0]) + ")")}
+       else {conflict: ("container path " + $w.c + " is already mounted from " + $foreign[0].host_path + " (not by dokku-shared-cache)")} end)
+    elif ($mine | length) == 0 then
+      {attach: $w, migrate: any($cur[]; ourcolon(.) and .container_path == $w.c and .host_path == $w.h)}
+    elif ro($mine[0]) != $w.ro then
+      {attach: ($w + {re: true}), detach: {e: $w.e, h: $w.h, c: $w.c, re: true}, remount: {old: spec($mine[0]), new: wspec($w)}}
+    else {keep: $w} end ] as $m
+| [ $cur[] | select(ourcolon(.)) ] as $colon
+| [ $lnamed[] as $l | select(any($want[]; .e == $l.e and .c == $l.c) | not)
+    | $cur[] | select(.entry_name == $l.e and .container_path == $l.c) | {e: .entry_name, h: .host_path, c: .container_path} ] as $gone
+| $base + {
+    conflict: [ $m[] | .conflict // empty ],
+    mount: [],
+    remount: [ $m[] | .remount // empty ],
+    unmount: [ $colon[] | spec(.) ],
+    attach: [ $m[] | .attach // empty ],
+    detach: ([ $m[] | .detach // empty ] + $gone),
+    migrated: [ $m[] | select(.migrate == true) | wspec(.attach) ],
+    entries: ([ $m[] | .attach // empty | {e, h} ] | unique_by(.e))
+  }
+| .gc = ([ ($gone[] | .e),
+           ($lnamed[] | .e as $e | select(any($want[]; .e == $e) | not) | $e),
+           ($colon[] | .entry_name // empty) ] | unique)
+| .ledger.mounts = [ $m[] | (.attach // .keep // empty) | del(.re) ]
+| .changes = ((.unmount | length) + (.attach | length) + (.detach | length) + (.set | length) + (.restore | length) + (.unset | length))
+'
+DSC_ENV_GUARD_JQ='
+def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
+def dsc_atoi:
+  if test("^[+-]?[0-9]+$") | not then null
+  else startswith("-") as $neg
+    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
+    | (if $d0 == "" then "0" else $d0 end) as $d
+    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
+    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
+      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
+  end;
+def dsc_v15:
+  . as $v | dsc_atoi as $c
+  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
+    elif endswith("\\") then {rule: "trailing-backslash"}
+    elif endswith("\"") then {rule: "trailing-quote"}
+    else null end;
+def dsc_hash_drop:
+  split("#") as $s | ($s | length) as $n
+  | (reduce range(0; $n) as $i ({open: false, kept: 0};
+      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
+      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
+        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
+      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
+def dsc_v12($k):
+  . as $v
+  | if ($k | startswith("export")) then {rule: "export-key"}
+    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
+          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
+    then {rule: "line-too-long"}
+    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
+    else null end;
+def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
+def dsc_gv:
+  dsc_minor as $p
+  | if $p == null then ["v1.5.1", "v1.2.0"]
+    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
+    else ["v1.5.1"] end;
+def dsc_envfile:
+  dsc_minor as $p
+  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
+    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
+    else "/var/lib/dokku/config/\($app)/ENV" end;
+def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
+def dsc_why:
+  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
+  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
+  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
+  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
+  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
+  else "its key starts with \"export\", which the next read strips" end;
+(reduce ($plan.unset[]) as $k ($env + $plan.set + $plan.restore; del(.[$k]))) as $after
+| dsc_gv as $gv
+| [ $after | to_entries[] | .key as $k
+    | ([ (if $gv | index("v1.5.1") then (.value | dsc_v15) else null end),
+         (if $gv | index("v1.2.0") then (.value | dsc_v12($k)) else null end) ] | map(select(. != null))) as $r
+    | select($r | length > 0)
+    | "\($k) (" + ($r | map(dsc_why) | unique | join("; "))
+      + (if $plan.set | has($k) then "; this is the stack'\''s own value: change it in the stack" else "" end) + ")" ] as $bad
+| if ($bad | length) == 0 then empty
+  else "dokku-shared-cache: app \($app): not writing its env: " + dsc_dokku
+    + " would corrupt " + (if ($bad | length) == 1 then "the value of " else "the values of " end)
+    + ($bad | join(", ")) + ", because it rewrites the whole ENV file on every config:set/config:unset"
+    + " (godotenv " + ($gv | join(" or ")) + "). Nothing was changed on this app; the other apps go on."
+    + " Fix " + (if ($bad | length) == 1 then "that value" else "those values" end)
+    + " yourself (dokku config:set \($app) KEY=..., dokku config:unset \($app) KEY, or edit "
+    + dsc_envfile + "), then run pulumi up again."
+  end
+'
+DSC_BUILD_PLAN_JQ='
+(($cur | [splits("[ \t\n]+")] | map(select(. != ""))) as $t
+| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]) as $have
+| ($led.build // []) as $ours
+| {
+    builder: $builder,
+    add: [ $want[] | select(. as $w | any($have[]; . == $w) | not) ],
+    remove: [ $ours[] | select(. as $o | (any($want[]; . == $o) | not) and any($have[]; . == $o)) ],
+    ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
+  }
+'
 LEDGER="$STATE/apps/$APP.json"
 ERR="$STATE/apps/.$APP.err"
 for t in dokku jq flock base64; do
-  command -v "$t" >/dev/null 2>&1 || { echo "dokku-shared-cache: '$t' is required on the host" >&2; exit 127; }
+  command -v "$t" >/dev/null 2>&1 || {
+    echo "dokku-shared-cache: '$t' is required on the host" >&2
+    exit 127
+  }
 done
 # Supported Dokku versions are checked, before any write (see dokku-version.ts).
+DSC_MIN_VN='37005'
+DSC_REFUSAL_PRE='this host runs Dokku '
+DSC_REFUSAL_POST=' (from `dokku version`); dokku-shared-cache supports Dokku 0.37.5 and later (below it, storage:list prints another JSON and storage:mount'\''s duplicate check can skip a mount silently). Nothing was changed; upgrade Dokku and run again.'
 DOKKU_VERSION=$(dokku version 2>/dev/null </dev/null | grep -o '[0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*' | head -n 1) || DOKKU_VERSION=""
 dsc_vn=$(printf '%s\n' "$DOKKU_VERSION" | awk -F. 'NF == 3 { print $1 * 1000000 + $2 * 1000 + $3; next } { print -1 }')
-if [ "$dsc_vn" -lt 37005 ]; then
-  printf 'dokku-shared-cache: app %s: %s%s%s\n' "$APP" 'this host runs Dokku ' "${DOKKU_VERSION:-of unknown version}" ' (from `dokku version`); dokku-shared-cache supports Dokku 0.37.5 and later (below it, storage:list prints another JSON and storage:mount'\''s duplicate check can skip a mount silently). Nothing was changed; upgrade Dokku and run again.' >&2
+if [ "$dsc_vn" -lt "$DSC_MIN_VN" ]; then
+  printf 'dokku-shared-cache: app %s: %s%s%s\n' "$APP" "$DSC_REFUSAL_PRE" "${DOKKU_VERSION:-of unknown version}" "$DSC_REFUSAL_POST" >&2
   exit 9
 fi
 # Dokku >= 0.38: named storage entries (host/storage-entries.ts); 0.37: colon mounts.
-NAMED=false; if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
+NAMED=false
+if [ "$dsc_vn" -ge 38000 ]; then NAMED=true; else WANT=$(printf '%s' "$WANT" | jq -c 'map(del(.e))'); fi
 umask 077
 mkdir -p -- "$STATE/apps" "$STATE/locks"
 NOTHING_YET="Nothing was changed on this app; fix the cause and run pulumi up again."
@@ -647,8 +938,11 @@ dsc_fail() { # rc what todo; stdin: Dokku's output
   exit "$1"
 }
 dsc_dokku() { # what todo dokku-args...
-  w=$1; t=$2; shift 2
-  r=0; dokku "$@" 2>"$ERR" </dev/null || r=$?
+  w=$1
+  t=$2
+  shift 2
+  r=0
+  dokku "$@" 2>"$ERR" </dev/null || r=$?
   if [ "$r" != 0 ]; then dsc_fail "$r" "$w" "$t" <"$ERR"; fi
   rm -f -- "$ERR"
 }
@@ -697,171 +991,39 @@ dsc_wait_deploys() { # deadline what
   echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
 }
 # storage:list doubles as the existence check: an unknown app exits 20.
-rc=0; CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
+rc=0
+CUR=$(dokku storage:list "$APP" --format json 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" = 20 ]; then
   rm -f -- "$ERR"
-  rm -f -- "$LEDGER"
-  printf '%s{"app":"%s","missing":true,"changes":0,"restarted":false}\n' "$MARK" "$APP"
-  exit 0
+  if [ "$REMOVE" = true ]; then
+    rm -f -- "$LEDGER"
+    printf '%s{"app":"%s","missing":true,"changes":0,"restarted":false}\n' "$MARK" "$APP"
+    exit 0
+  fi
+  echo "dokku-shared-cache: app '$APP' does not exist on this Dokku host (dokku apps:exists exit 20); create it (dokku apps:create $APP) or remove it from the stack's apps" >&2
+  exit 20
 elif [ "$rc" != 0 ]; then
   dsc_fail "$rc" "reading its mounts (dokku storage:list)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
-rc=0; ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+rc=0
+ENVJ=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
 if [ "$rc" != 0 ]; then
   # godotenv's parse errors (v1.5.1, v1.2.0): Dokku can no longer read the app's ENV file.
   if grep -q -e 'unterminated quoted value' -e 'unexpected character' -e "Can't separate key from value" -e 'token too long' -- "$ERR"; then
-    jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" '
-def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
-def dsc_atoi:
-  if test("^[+-]?[0-9]+$") | not then null
-  else startswith("-") as $neg
-    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
-    | (if $d0 == "" then "0" else $d0 end) as $d
-    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
-    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
-      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
-  end;
-def dsc_v15:
-  . as $v | dsc_atoi as $c
-  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
-    elif endswith("\\") then {rule: "trailing-backslash"}
-    elif endswith("\"") then {rule: "trailing-quote"}
-    else null end;
-def dsc_hash_drop:
-  split("#") as $s | ($s | length) as $n
-  | (reduce range(0; $n) as $i ({open: false, kept: 0};
-      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
-      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
-        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
-      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
-def dsc_v12($k):
-  . as $v
-  | if ($k | startswith("export")) then {rule: "export-key"}
-    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
-          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
-    then {rule: "line-too-long"}
-    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
-    else null end;
-def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
-def dsc_gv:
-  dsc_minor as $p
-  | if $p == null then ["v1.5.1", "v1.2.0"]
-    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
-    else ["v1.5.1"] end;
-def dsc_envfile:
-  dsc_minor as $p
-  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
-    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
-    else "/var/lib/dokku/config/\($app)/ENV" end;
-def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
-def dsc_why:
-  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
-  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
-  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
-  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
-  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
-  else "its key starts with \"export\", which the next read strips" end;
-
-"dokku-shared-cache: app \($app): Dokku can no longer read this app'\''s env: its ENV file does not parse "
-+ "(" + dsc_dokku + " says: \"\($said)\"), so every config command of the app fails, and so do deploys. "
-+ "Nothing was changed on this app; the other apps go on. Fix: edit " + dsc_envfile
-+ " (usually a value ending in a backslash or a double quote, which Dokku 0.37.8+ writes so that it cannot read it back: "
-+ "remove that last character or the line), check with dokku config:export \($app), then run pulumi up again."
-' >&2
-    rm -f -- "$ERR"; exit 7
+    jq -rn --arg app "$APP" --arg ver "$DOKKU_VERSION" --arg said "$(sed -n 's/^ !     //p' -- "$ERR" | head -n 1)" "$DSC_ENV_UNREADABLE_JQ" >&2
+    rm -f -- "$ERR"
+    exit 7
   fi
   dsc_fail "$rc" "reading its env (dokku config:export)" "$NOTHING_YET" <"$ERR"
 fi
 rm -f -- "$ERR"
 # Before its JSON, config:export prints "-----> Deleting invalid key …" for keys Dokku rejects.
-ENVJ=$(printf '%s
-' "$ENVJ" | tail -n 1)
+ENVJ=$(printf '%s\n' "$ENVJ" | tail -n 1)
 if [ -s "$LEDGER" ]; then LED=$(cat -- "$LEDGER"); else LED='{"mounts":[],"env":{}}'; fi
-PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" '
-def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
-def spec(e): e.host_path + ":" + e.container_path +
-  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
-def owned(m): any($led.mounts[]; .h == m.h and .c == m.c);
-def wanted(m): any($want[]; .h == m.host_path and .c == m.container_path);
-($cur | map(select(.host_path != null))) as $cur
-| [ $want[] as $w
-    | ($cur | map(select(.host_path == $w.h and .container_path == $w.c))) as $same
-    | ($cur | map(select(.container_path == $w.c and .host_path != $w.h))) as $clash
-    | if ($clash | length) > 0 then {conflict: ("container path " + $w.c + " is already mounted from " + ($clash[0].host_path) + " (not by dokku-shared-cache)")}
-      elif ($same | length) == 0 then {mount: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}
-      elif (ro($same[0]) != $w.ro) then
-        (if owned($w) then {remount: {old: spec($same[0]), new: ($w.h + ":" + $w.c + (if $w.ro then ":ro" else "" end))}}
-         else {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($same[0]) + ")")} end)
-      else empty end ] as $m
-| [ $led.mounts[] as $l | select(any($want[]; .h == $l.h and .c == $l.c) | not)
-    | $cur[] | select(.host_path == $l.h and .container_path == $l.c) | spec(.) ] as $unmount
-| [ $wenv | to_entries[] | select(($env[.key] // null) != .value) ] as $set
-| [ $led.env | to_entries[] | .key as $k | select($wenv | has($k) | not)
-    | select(($env[$k] // null) == .value.ours) ] as $gone
-| {
-    conflict: [ $m[] | .conflict // empty ],
-    mount: [ $m[] | .mount // empty ],
-    remount: [ $m[] | .remount // empty ],
-    unmount: $unmount,
-    set: ($set | from_entries),
-    restore: ([ $gone[] | select(.value.prev != null) | {key, value: .value.prev} ] | from_entries),
-    unset: [ $gone[] | select(.value.prev == null) | .key ],
-    ledger: {
-      mounts: [ $want[] | . as $w | select(owned($w) or (any($cur[]; .host_path == $w.h and .container_path == $w.c) | not)) ],
-      env: ([ $wenv | to_entries[] | .key as $k
-        | if ($led.env | has($k)) then {key, value: {ours: .value, prev: $led.env[$k].prev}}
-          elif ($env[$k] // null) == .value then empty
-          else {key, value: {ours: .value, prev: ($env[$k] // null)}} end ] | from_entries),
-      pendingRestart: ($led.pendingRestart // false)
-    }
-  }
-| .changes = ((.mount | length) + (.remount | length) + (.unmount | length) + (.set | length) + (.restore | length) + (.unset | length))
-')
+PLAN=$(jq -cn --argjson cur "$CUR" --argjson env "$ENVJ" --argjson want "$WANT" --argjson wenv "$WENV" --argjson led "$LED" "$DSC_PLAN_JQ")
 if [ "$NAMED" = true ]; then
-  PLAN=$(jq -cn --argjson base "$PLAN" --argjson cur "$CUR" --argjson want "$WANT" --argjson led "$LED" '
-def ro(e): ((e.readonly // false) == true) or ((e.volume_options // "") | split(",") | index("ro") != null);
-def spec(e): e.host_path + ":" + e.container_path +
-  (if (e.volume_options // "") != "" then ":" + e.volume_options elif ro(e) then ":ro" else "" end);
-def wspec(w): w.h + ":" + w.c + (if w.ro then ":ro" else "" end);
-($cur | map(select(.host_path != null))) as $cur
-| ($led.mounts | map(select(.e == null))) as $lcolon
-| ($led.mounts | map(select(.e != null))) as $lnamed
-| def ourcolon($r): (($r.entry_name // "legacy-") | startswith("legacy-"))
-    and any($lcolon[]; .h == $r.host_path and .c == $r.container_path);
-  def ournamed($r): any($lnamed[]; .e == $r.entry_name and .c == $r.container_path);
-  def named($r; $w): $r.entry_name == $w.e and $r.container_path == $w.c;
-[ $want[] as $w
-  | ($cur | map(select(named(.; $w)))) as $mine
-  | ($cur | map(select(.container_path == $w.c and (named(.; $w) | not) and (ourcolon(.) | not) and (ournamed(.) | not)))) as $foreign
-  | if ($foreign | length) > 0 then
-      (if ($mine | length) == 0 and $foreign[0].host_path == $w.h and ro($foreign[0]) == $w.ro then {skip: $w}
-       elif $foreign[0].host_path == $w.h then {conflict: ($w.h + ":" + $w.c + " is already mounted by someone else with other options (" + spec($foreign[0]) + ")")}
-       else {conflict: ("container path " + $w.c + " is already mounted from " + $foreign[0].host_path + " (not by dokku-shared-cache)")} end)
-    elif ($mine | length) == 0 then
-      {attach: $w, migrate: any($cur[]; ourcolon(.) and .container_path == $w.c and .host_path == $w.h)}
-    elif ro($mine[0]) != $w.ro then
-      {attach: ($w + {re: true}), detach: {e: $w.e, h: $w.h, c: $w.c, re: true}, remount: {old: spec($mine[0]), new: wspec($w)}}
-    else {keep: $w} end ] as $m
-| [ $cur[] | select(ourcolon(.)) ] as $colon
-| [ $lnamed[] as $l | select(any($want[]; .e == $l.e and .c == $l.c) | not)
-    | $cur[] | select(.entry_name == $l.e and .container_path == $l.c) | {e: .entry_name, h: .host_path, c: .container_path} ] as $gone
-| $base + {
-    conflict: [ $m[] | .conflict // empty ],
-    mount: [],
-    remount: [ $m[] | .remount // empty ],
-    unmount: [ $colon[] | spec(.) ],
-    attach: [ $m[] | .attach // empty ],
-    detach: ([ $m[] | .detach // empty ] + $gone),
-    migrated: [ $m[] | select(.migrate == true) | wspec(.attach) ],
-    entries: ([ $m[] | .attach // empty | {e, h} ] | unique_by(.e))
-  }
-| .gc = ([ ($gone[] | .e),
-           ($lnamed[] | .e as $e | select(any($want[]; .e == $e) | not) | $e),
-           ($colon[] | .entry_name // empty) ] | unique)
-| .ledger.mounts = [ $m[] | (.attach // .keep // empty) | del(.re) ]
-| .changes = ((.unmount | length) + (.attach | length) + (.detach | length) + (.set | length) + (.restore | length) + (.unset | length))
-')
+  PLAN=$(jq -cn --argjson base "$PLAN" --argjson cur "$CUR" --argjson want "$WANT" --argjson led "$LED" "$DSC_NAMED_PLAN_JQ")
 fi
 plan() { printf '%s' "$PLAN" | jq -r "$1"; }
 if [ "$(plan '.conflict | length')" != 0 ]; then
@@ -873,77 +1035,11 @@ fi
 # (godotenv) does not read every value back: check every value the write
 # would leave, by the host's rules (DOKKU_VERSION, read above), before writing anything.
 if [ "$(plan '(.set + .restore | length) + (.unset | length)')" != 0 ]; then
-  msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" '
-def dsc_count($c): if . == "" then 0 else (split($c) | length - 1) end;
-def dsc_atoi:
-  if test("^[+-]?[0-9]+$") | not then null
-  else startswith("-") as $neg
-    | (ltrimstr("+") | ltrimstr("-") | sub("^0+"; "")) as $d0
-    | (if $d0 == "" then "0" else $d0 end) as $d
-    | (if $neg then "9223372036854775808" else "9223372036854775807" end) as $lim
-    | if ($d | length) < 19 or (($d | length) == 19 and $d <= $lim)
-      then (if $neg and $d != "0" then "-" + $d else $d end) else null end
-  end;
-def dsc_v15:
-  . as $v | dsc_atoi as $c
-  | if $c != null then (if $c == $v then null else {rule: "integer", int: $c} end)
-    elif endswith("\\") then {rule: "trailing-backslash"}
-    elif endswith("\"") then {rule: "trailing-quote"}
-    else null end;
-def dsc_hash_drop:
-  split("#") as $s | ($s | length) as $n
-  | (reduce range(0; $n) as $i ({open: false, kept: 0};
-      (($s[$i] | dsc_count("\"")) + (if $i == 0 then 1 else 0 end) + (if $i == $n - 1 then 1 else 0 end)) as $dq
-      | if $dq == 1 or ($s[$i] | dsc_count("'\''")) == 1
-        then (if .open then .open = false | .kept += 1 else .open = true end) else . end
-      | if .kept == 0 or .open then .kept += 1 else . end)).kept != $n;
-def dsc_v12($k):
-  . as $v
-  | if ($k | startswith("export")) then {rule: "export-key"}
-    elif (($k | utf8bytelength) + 3 + ($v | utf8bytelength)
-          + ($v | explode | map(select(. == 92 or . == 34 or . == 33 or . == 36 or . == 96 or . == 10 or . == 13)) | length)) >= 65536
-    then {rule: "line-too-long"}
-    elif ($v | contains("#")) and ($v | dsc_hash_drop) then {rule: "hash-comment"}
-    else null end;
-def dsc_minor: if $ver == "" then null else ($ver | split(".") | map(tonumber)) end;
-def dsc_gv:
-  dsc_minor as $p
-  | if $p == null then ["v1.5.1", "v1.2.0"]
-    elif $p[0] == 0 and ($p[1] < 37 or ($p[1] == 37 and $p[2] < 8)) then ["v1.2.0"]
-    else ["v1.5.1"] end;
-def dsc_envfile:
-  dsc_minor as $p
-  | if $p == null then "/var/lib/dokku/config/\($app)/ENV (Dokku 0.38+) or /home/dokku/\($app)/ENV (0.37)"
-    elif $p[0] == 0 and $p[1] < 38 then "/home/dokku/\($app)/ENV"
-    else "/var/lib/dokku/config/\($app)/ENV" end;
-def dsc_dokku: if $ver == "" then "Dokku" else "Dokku \($ver)" end;
-def dsc_why:
-  if .rule == "trailing-backslash" then "it ends with a backslash, so the write would leave the app'\''s ENV file unreadable (a value set ending in a double quote reads back like this)"
-  elif .rule == "trailing-quote" then "it ends with a double quote, which the write turns into a backslash"
-  elif .rule == "integer" then "the write would rewrite it as the integer " + .int
-  elif .rule == "hash-comment" then "the write would cut it at a \"#\" taken as a comment"
-  elif .rule == "line-too-long" then "its line would reach 64 KiB, leaving the app'\''s ENV file unreadable"
-  else "its key starts with \"export\", which the next read strips" end;
-
-(reduce ($plan.unset[]) as $k ($env + $plan.set + $plan.restore; del(.[$k]))) as $after
-| dsc_gv as $gv
-| [ $after | to_entries[] | .key as $k
-    | ([ (if $gv | index("v1.5.1") then (.value | dsc_v15) else null end),
-         (if $gv | index("v1.2.0") then (.value | dsc_v12($k)) else null end) ] | map(select(. != null))) as $r
-    | select($r | length > 0)
-    | "\($k) (" + ($r | map(dsc_why) | unique | join("; "))
-      + (if $plan.set | has($k) then "; this is the stack'\''s own value: change it in the stack" else "" end) + ")" ] as $bad
-| if ($bad | length) == 0 then empty
-  else "dokku-shared-cache: app \($app): not writing its env: " + dsc_dokku
-    + " would corrupt " + (if ($bad | length) == 1 then "the value of " else "the values of " end)
-    + ($bad | join(", ")) + ", because it rewrites the whole ENV file on every config:set/config:unset"
-    + " (godotenv " + ($gv | join(" or ")) + "). Nothing was changed on this app; the other apps go on."
-    + " Fix " + (if ($bad | length) == 1 then "that value" else "those values" end)
-    + " yourself (dokku config:set \($app) KEY=..., dokku config:unset \($app) KEY, or edit "
-    + dsc_envfile + "), then run pulumi up again."
-  end
-')
-  if [ -n "$msg" ]; then printf '%s\n' "$msg" >&2; exit 7; fi
+  msg=$(jq -rn --argjson env "$ENVJ" --argjson plan "$PLAN" --arg app "$APP" --arg ver "$DOKKU_VERSION" "$DSC_ENV_GUARD_JQ")
+  if [ -n "$msg" ]; then
+    printf '%s\n' "$msg" >&2
+    exit 7
+  fi
 fi
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
@@ -953,33 +1049,38 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
   fi
 fi
 if [ "$NAMED" = true ]; then
-mkdir -p -- "$STATE/entries"
-exec 8>"$STATE/locks/entries"
-flock 8
-# Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
-MISSING=""; CREATED=""
-if [ "$(plan '.entries | length')" != 0 ]; then
-  rc=0; ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
-  if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
-  rm -f -- "$ERR"
-  bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
-    | select(.scheduler != "docker-local" or .host_path != $w.h)
-    | "storage entry \(.name) already exists (\(.scheduler) \(.host_path // "")), not docker-local \($w.h)"')
-  if [ -n "$bad" ]; then
-    printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
-    exit 3
+  mkdir -p -- "$STATE/entries"
+  exec 8>"$STATE/locks/entries"
+  flock 8
+  # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
+  MISSING=""
+  CREATED=""
+  if [ "$(plan '.entries | length')" != 0 ]; then
+    rc=0
+    ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+    if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
+    rm -f -- "$ERR"
+    bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
+      | select(.scheduler != "docker-local" or .host_path != $w.h)
+      | "storage entry \(.name) already exists (\(.scheduler) \(.host_path // "")), not docker-local \($w.h)"')
+    if [ -n "$bad" ]; then
+      printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
+      exit 3
+    fi
+    MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
   fi
-  MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
-fi
 fi
 BUILDER=$DECL_BUILDER
 if [ "$BUILDER" = unknown ] && [ "$WBUILD_H$WBUILD_P" != '[][]' ]; then
-  rc=0; sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  sel=$(dokku builder:report "$APP" --builder-computed-selected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
-  rc=0; det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  det=$(dokku builder:report "$APP" --builder-detected 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its builder (dokku builder:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
-  sel=$(printf '%s' "$sel" | tr -d ' \n'); det=$(printf '%s' "$det" | tr -d ' \n')
+  sel=$(printf '%s' "$sel" | tr -d ' \n')
+  det=$(printf '%s' "$det" | tr -d ' \n')
   BUILDER=${sel:-${det:-undetermined}}
 fi
 case "$BUILDER" in
@@ -989,21 +1090,82 @@ case "$BUILDER" in
 esac
 CURB=''
 if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length')" != 0 ]; then
-  rc=0; CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
+  rc=0
+  CURB=$(dokku docker-options:report "$APP" --docker-options-build 2>"$ERR" </dev/null) || rc=$?
   [ "$rc" = 0 ] || dsc_fail "$rc" "reading its build options (dokku docker-options:report)" "$NOTHING_YET" <"$ERR"
   rm -f -- "$ERR"
 fi
-BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" '
-(($cur | [splits("[ \t\n]+")] | map(select(. != ""))) as $t
-| [ range(0; ($t | length) - 1) as $i | select($t[$i] == "-v" or $t[$i] == "--volume") | "-v " + $t[$i + 1] ]) as $have
-| ($led.build // []) as $ours
-| {
-    builder: $builder,
-    add: [ $want[] | select(. as $w | any($have[]; . == $w) | not) ],
-    remove: [ $ours[] | select(. as $o | (any($want[]; . == $o) | not) and any($have[]; . == $o)) ],
-    ledger: [ $want[] | select(. as $w | any($ours[]; . == $w) or (any($have[]; . == $w) | not)) ]
-  }
-')
+BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" "$DSC_BUILD_PLAN_JQ")
+dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
+  plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
+    [ -n "$e" ] || continue
+    out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
+      case "$out" in *"is not mounted"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "detaching storage entry $e from $c (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+  # Our colon mounts go first (a migration never leaves two mounts at one container path).
+  plan '.unmount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+  n=$(plan '.attach | length')
+  i=0
+  while [ "$i" -lt "$n" ]; do
+    e=$(plan ".attach[$i].e")
+    h=$(plan ".attach[$i].h")
+    c=$(plan ".attach[$i].c")
+    ro=$(plan ".attach[$i].ro")
+    i=$((i + 1))
+    case "$MISSING" in *" $e "*)
+      case "$CREATED" in *" $e "*) ;; *)
+        : >"$STATE/entries/$e"
+        dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
+        CREATED="$CREATED $e "
+        ;;
+      esac
+      ;;
+    esac
+    set -- storage:mount "$APP" "$e" --container-dir "$c"
+    if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
+    out=$(dokku "$@" 2>&1 </dev/null) || {
+      case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+    }
+  done
+  # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
+  for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
+    case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
+    out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
+      case "$out" in
+        *"is still mounted by app"*) continue ;;
+        *"does not exist"*) ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "destroying the unused storage entry $e (dokku storage:destroy; its directory is kept)" "$PARTLY" ;;
+      esac
+    }
+    rm -f -- "$STATE/entries/$e"
+  done
+  exec 8>&-
+}
+dsc_colon_writes() { # Dokku 0.37: colon mounts
+  plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
+    [ -n "$old" ] || continue
+    dsc_dokku "remounting $old as $new (dokku storage:unmount)" "$PARTLY" storage:unmount "$APP" "$old"
+    dsc_dokku "remounting $old as $new (dokku storage:mount)" "$PARTLY" storage:mount "$APP" "$new"
+  done
+  plan '.mount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:mount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path already exists."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "mounting $m (dokku storage:mount)" "$PARTLY" ;; esac
+    }
+  done
+  plan '.unmount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+}
 # Something to write or a restart pending, and a deploy of this app running now: wait for
 # it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
 if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
@@ -1012,7 +1174,7 @@ if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingR
   exit 10
 fi
 save_ledger() { # $1: jq filter over {plan, led}
-  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" > "$LEDGER.tmp"
+  printf '%s' "$PLAN" | jq -c --argjson led "$LED" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -1022,68 +1184,7 @@ CHANGES=$(plan '.changes')
 if [ "$CHANGES" != 0 ]; then
   save_ledger '$led + {pendingRestart: true}'
 fi
-if [ "$NAMED" = true ]; then
-plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
-  [ -n "$e" ] || continue
-  out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
-    case "$out" in *"is not mounted"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "detaching storage entry $e from $c (dokku storage:unmount)" "$PARTLY" ;; esac
-  }
-done
-# Our colon mounts go first (a migration never leaves two mounts at one container path).
-plan '.unmount[]' | while IFS= read -r m; do
-  [ -n "$m" ] || continue
-  out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
-  }
-done
-n=$(plan '.attach | length'); i=0
-while [ "$i" -lt "$n" ]; do
-  e=$(plan ".attach[$i].e"); h=$(plan ".attach[$i].h"); c=$(plan ".attach[$i].c"); ro=$(plan ".attach[$i].ro"); i=$((i + 1))
-  case "$MISSING" in *" $e "*)
-    case "$CREATED" in *" $e "*) ;; *)
-      : >"$STATE/entries/$e"
-      dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-      CREATED="$CREATED $e " ;;
-    esac ;;
-  esac
-  set -- storage:mount "$APP" "$e" --container-dir "$c"
-  if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
-  out=$(dokku "$@" 2>&1 </dev/null) || {
-    case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
-  }
-done
-# Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
-for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
-  case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
-  out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
-    case "$out" in
-      *"is still mounted by app"*) continue ;;
-      *"does not exist"*) ;;
-      *) printf '%s\n' "$out" | dsc_fail 1 "destroying the unused storage entry $e (dokku storage:destroy; its directory is kept)" "$PARTLY" ;;
-    esac
-  }
-  rm -f -- "$STATE/entries/$e"
-done
-exec 8>&-
-else
-plan '.remount[] | .old + " " + .new' | while IFS=' ' read -r old new; do
-  [ -n "$old" ] || continue
-  dsc_dokku "remounting $old as $new (dokku storage:unmount)" "$PARTLY" storage:unmount "$APP" "$old"
-  dsc_dokku "remounting $old as $new (dokku storage:mount)" "$PARTLY" storage:mount "$APP" "$new"
-done
-plan '.mount[]' | while IFS= read -r m; do
-  [ -n "$m" ] || continue
-  out=$(dokku storage:mount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path already exists."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "mounting $m (dokku storage:mount)" "$PARTLY" ;; esac
-  }
-done
-plan '.unmount[]' | while IFS= read -r m; do
-  [ -n "$m" ] || continue
-  out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
-    case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
-  }
-done
-fi
+if [ "$NAMED" = true ]; then dsc_named_writes; else dsc_colon_writes; fi
 set --
 for kv in $(plan '(.set + .restore) | to_entries[] | .key + "=" + (.value | @base64)'); do set -- "$@" "$kv"; done
 if [ "$#" -gt 0 ]; then dsc_dokku "setting env $(plan '(.set + .restore) | keys | join(" ")') (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null; fi
@@ -1093,7 +1194,7 @@ if [ "$#" -gt 0 ]; then dsc_dokku "unsetting env $* (dokku config:unset)" "$PART
 # The ledger now holds exactly what we own.
 save_ledger '.ledger + {pendingRestart: ($led.pendingRestart // false), repair: ($led.repair // 0), build: ($led.build // [])}'
 bled() { # $1: jq filter over the ledger, with $b = BPLAN
-  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" > "$LEDGER.tmp"
+  printf '%s' "$LED" | jq -c --argjson b "$BPLAN" "$1" >"$LEDGER.tmp"
   mv -f -- "$LEDGER.tmp" "$LEDGER"
   LED=$(cat -- "$LEDGER")
 }
@@ -1118,21 +1219,28 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
   if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
-    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT)); DSC_SAW_DEPLOY=false
+    dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
+    DSC_SAW_DEPLOY=false
     while :; do
       while :; do
-        i=1; got=false
+        i=1
+        got=false
         while [ "$i" -le "$SLOTS" ]; do
           exec 9>"$STATE/locks/restart.$i"
-          if flock -n 9; then got=true; break; fi
+          if flock -n 9; then
+            got=true
+            break
+          fi
           exec 9>&-
           i=$((i + 1))
         done
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying); [ -z "$DSC_BUSY" ] && break
-      exec 9>&-; DSC_SAW_DEPLOY=true
+      DSC_BUSY=$(dsc_deploying)
+      [ -z "$DSC_BUSY" ] && break
+      exec 9>&-
+      DSC_SAW_DEPLOY=true
       if ! dsc_wait_deploys "$dsc_deadline" "the $AFTER"; then
         echo "dokku-shared-cache: app $APP: the app's mounts and env are in place, but a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY); the $AFTER was not run over it and stays pending: the next pulumi up runs it (or raise deployWaitSeconds)." >&2
         exit 10
@@ -1141,7 +1249,8 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
     if [ "$DSC_SAW_DEPLOY" = true ] && [ "$WENV" != '{}' ]; then
       # The deploy rewrote the ENV file (git_build's GIT_REV) around our write:
       # Dokku's config writes are read-modify-write, so check ours is still there.
-      rc=0; ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
+      rc=0
+      ENV2=$(dokku config:export --format json "$APP" 2>"$ERR" </dev/null) || rc=$?
       [ "$rc" = 0 ] || dsc_fail "$rc" "reading its env again after a deploy (dokku config:export)" "$PARTLY"
       rm -f -- "$ERR"
       LOST=$(printf '%s\n' "$ENV2" | tail -n 1 | jq -c --argjson wenv "$WENV" '. as $env | [$wenv | to_entries[] | select(($env[.key] // null) != .value)]')
@@ -1152,26 +1261,34 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         dsc_dokku "setting env again after a deploy (dokku config:set)" "$PARTLY $UNREADABLE" --quiet config:set --encoded --no-restart "$APP" "$@" >/dev/null
       fi
     fi
-    rc=0; out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
+    rc=0
+    out=$(dokku "ps:$AFTER" "$APP" 2>&1 </dev/null) || rc=$?
     exec 9>&-
     if [ "$rc" != 0 ]; then
       # pendingRestart stays in the ledger: the next run retries it.
       printf '%s\n' "$out" >&2
       case "$out" in
         *"has a deploy lock in place"*)
-          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER was refused: Dokku says the app has a deploy lock in place (a deploy is running, or an interrupted one left it: dokku apps:unlock $APP). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it." >&2
+          ;;
         *)
-          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2 ;;
+          echo "dokku-shared-cache: app $APP: the $AFTER (dokku ps:$AFTER) failed with exit $rc; Dokku says: \"$(printf '%s\n' "$out" | dsc_words)\" (its output is above). The app's mounts and env are in place; the $AFTER stays pending and the next pulumi up retries it. Fix the cause (a failed health check: dokku logs $APP, dokku checks:report $APP) or run dokku ps:$AFTER $APP yourself." >&2
+          ;;
       esac
       exit 8
     fi
-    case "$out" in *"has not been deployed"*) ;; *) printf '%s\n' "$out"; restarted=true ;; esac
+    case "$out" in *"has not been deployed"*) ;; *)
+      printf '%s\n' "$out"
+      restarted=true
+      ;;
+    esac
   fi
   save_ledger '$led + {pendingRestart: false}'
 fi
-if [ true = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length) + (.build // [] | length)')" = 0 ]; then
+if [ "$REMOVE" = true ] && [ "$(printf '%s' "$LED" | jq -r '(.mounts | length) + (.env | length) + (.build // [] | length)')" = 0 ]; then
   rm -f -- "$LEDGER"
 fi
+if [ -n "$REPAIR" ]; then save_ledger "\$led + {repair: $REPAIR}"; fi
 printf '%s' "$PLAN" | jq -c --arg app "$APP" --argjson restarted "$restarted" --arg mark "$MARK" --argjson b "$BPLAN" \
   '$mark + ({app: $app, changes, storage: (if has("attach") then "entries" else "colon" end), mounted: (.mount + [(.attach // [])[] | select(.re | not) | .h + ":" + .c + (if .ro then ":ro" else "" end)]), remounted: [.remount[].new], unmounted: (.unmount + [(.detach // [])[] | select(.re | not) | .h + ":" + .c]), migrated: (.migrated // []), envSet: (.set | keys), envRestored: (.restore | keys), envUnset: .unset, restarted: $restarted, builder: $b.builder, buildAdded: $b.add, buildRemoved: $b.remove} | tojson)' -r
 } </dev/null

@@ -1,0 +1,1 @@
+| {builder: (.builder // null), ours: (.build // []), missing: [ (.build // [])[] | select(. as $o | any($have[]; . == $o) | not) ]}

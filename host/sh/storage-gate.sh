@@ -1,0 +1,32 @@
+# shellcheck shell=sh
+# reads: APP ERR NAMED NOTHING_YET PLAN STATE
+# sets: ALL CREATED MISSING SCHEDULER b bad rc
+if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
+  SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
+  if [ "$SCHEDULER" = k3s ]; then
+    echo "dokku-shared-cache: app $APP runs on the k3s scheduler (dokku scheduler:report $APP --scheduler-computed-selected). The shared caches are host directories; Dokku mounts host directories (colon mounts and docker-local storage entries) into docker-local apps only, and a k3s app's deploy fails on them (scheduler-k3s: \"storage entry is scheduler=docker-local but is mounted on a k3s app\"). Sharing across k3s apps needs a ReadWriteMany volume (dokku storage:create NAME --scheduler k3s --size SIZE --access-mode ReadWriteMany), which dokku-shared-cache does not manage. Nothing was changed; remove $APP from the stack's apps (or from discover) or give it caches: []." >&2
+    exit 10
+  fi
+fi
+if [ "$NAMED" = true ]; then
+  mkdir -p -- "$STATE/entries"
+  exec 8>"$STATE/locks/entries"
+  flock 8
+  # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
+  MISSING=""
+  CREATED=""
+  if [ "$(plan '.entries | length')" != 0 ]; then
+    rc=0
+    ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
+    if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
+    rm -f -- "$ERR"
+    bad=$(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] as $w | $all[] | select(.name == $w.e)
+      | select(.scheduler != "docker-local" or .host_path != $w.h)
+      | "storage entry \(.name) already exists (\(.scheduler) \(.host_path // "")), not docker-local \($w.h)"')
+    if [ -n "$bad" ]; then
+      printf '%s\n' "$bad" | while IFS= read -r b; do echo "dokku-shared-cache: app $APP: $b; dokku-shared-cache did not make it like that. $NOTHING_YET (rename or destroy that entry: dokku storage:info NAME)" >&2; done
+      exit 3
+    fi
+    MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
+  fi
+fi

@@ -1,0 +1,55 @@
+# shellcheck shell=sh
+# reads: APP CREATED LED MISSING PARTLY STATE
+# sets: CREATED c e h i m n out ro
+# defines: dsc_named_writes
+dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
+  plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
+    [ -n "$e" ] || continue
+    out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
+      case "$out" in *"is not mounted"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "detaching storage entry $e from $c (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+  # Our colon mounts go first (a migration never leaves two mounts at one container path).
+  plan '.unmount[]' | while IFS= read -r m; do
+    [ -n "$m" ] || continue
+    out=$(dokku storage:unmount "$APP" "$m" 2>&1 </dev/null) || {
+      case "$out" in *"Mount path does not exist."*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "unmounting $m (dokku storage:unmount)" "$PARTLY" ;; esac
+    }
+  done
+  n=$(plan '.attach | length')
+  i=0
+  while [ "$i" -lt "$n" ]; do
+    e=$(plan ".attach[$i].e")
+    h=$(plan ".attach[$i].h")
+    c=$(plan ".attach[$i].c")
+    ro=$(plan ".attach[$i].ro")
+    i=$((i + 1))
+    case "$MISSING" in *" $e "*)
+      case "$CREATED" in *" $e "*) ;; *)
+        : >"$STATE/entries/$e"
+        dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
+        CREATED="$CREATED $e "
+        ;;
+      esac
+      ;;
+    esac
+    set -- storage:mount "$APP" "$e" --container-dir "$c"
+    if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
+    out=$(dokku "$@" 2>&1 </dev/null) || {
+      case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+    }
+  done
+  # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
+  for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
+    case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
+    out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
+      case "$out" in
+        *"is still mounted by app"*) continue ;;
+        *"does not exist"*) ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "destroying the unused storage entry $e (dokku storage:destroy; its directory is kept)" "$PARTLY" ;;
+      esac
+    }
+    rm -f -- "$STATE/entries/$e"
+  done
+  exec 8>&-
+}
