@@ -152,7 +152,9 @@ for (const version of ["0.37", "0.38"] as const) {
         });
 
         it("still deploying after deployWaitSeconds: skipped with exit 10 and why, nothing written; the next run converges", async () => {
-            const deploy = await deployInBackground(h, { BUILD: 4000 });
+            // The build outlasts the 1 s wait by far: a loaded machine (CI, other tests) can take
+            // seconds to start the converge, and a 4 s build once ended before its check.
+            const deploy = await deployInBackground(h, { BUILD: 15000 });
             const r = await converge(h, { wait: 1 });
             expect(r.code, r.stderr).to.equal(DEPLOY_BUSY_EXIT);
             expect(r.stderr.trimEnd().split("\n").pop()).to.match(
