@@ -40,6 +40,7 @@
  *   npm run bench:peer                       # N = 20,50; appends to bench/peer-docket-results.md
  *   npm run bench:peer -- --n 3 --quick      # CI smoke: no results file
  *   npm run bench:peer -- --n 50 --sides docket,program   # without the features-off lane
+ *   npm run bench:peer -- --n 50 --skip-deployed          # without the deployed apps (their deploys take long)
  *
  * Takes /tmp/dsc-real-dokku.lock for the whole run (after building docket). Exits 1 when the
  * program writes or restarts more than docket in a scenario or a no-op writes, 2 on an error.
@@ -357,7 +358,13 @@ function verify(h: RealDokkuHost, l: Lane): string[] {
     return bad;
 }
 
-async function runN(n: number, docket: string, keep: boolean, sides: Side[]): Promise<Row[]> {
+async function runN(
+    n: number,
+    docket: string,
+    keep: boolean,
+    sides: Side[],
+    skipDeployed: boolean,
+): Promise<Row[]> {
     const h = new RealDokkuHost({ timed: true });
     const lanes: Lane[] = [];
     const rows: Row[] = [];
@@ -456,6 +463,10 @@ async function runN(n: number, docket: string, keep: boolean, sides: Side[]): Pr
         await step("one cache added to one app", "`apply` / `up --skip-preview`", apply, {
             only: two,
         });
+        if (skipDeployed) {
+            if (keep) keepRecipe(n, lanes, h);
+            return rows;
+        }
         process.stderr.write(`  N=${n} deploying ${act.length * n} apps (git:from-image)\n`);
         await deployAll(act.flatMap((l) => l.apps));
         for (const l of act) change(l, (_a, c) => [...c, "rust"]);
@@ -605,7 +616,8 @@ async function main(): Promise<number> {
     const load0 = os.loadavg()[0];
     const t0 = Date.now();
     const rows: Row[] = [];
-    for (const n of ns) rows.push(...(await runN(n, docket, Boolean(out), sides)));
+    for (const n of ns)
+        rows.push(...(await runN(n, docket, Boolean(out), sides, flag("skip-deployed"))));
     const pulumiVersion = spawnSync(
         path.join(engineBin(defaultPulumiHome()), "pulumi"),
         ["version"],
