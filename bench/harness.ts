@@ -42,7 +42,8 @@ export interface Call {
     t: number;
 }
 
-function busy(calls: Call[]): number {
+/** Seconds covered by the union of the calls' [t0, t] intervals (ms). */
+export function busy(calls: Pick<Call, "t0" | "t">[]): number {
     const iv = calls.map((c) => [c.t0, c.t]).sort((a, b) => a[0] - b[0]);
     let total = 0;
     let [s, e] = iv[0] ?? [0, 0];

@@ -50,7 +50,7 @@ export interface StorageEntry {
 }
 
 /** Dokku subcommands that only read (everything else the log shows counts as a write). */
-const READS = new Set([
+export const READS: ReadonlySet<string> = new Set([
     "apps:list",
     "apps:exists",
     "apps:report",
@@ -72,7 +72,12 @@ const READS = new Set([
     "proxy:report",
     "version",
 ]);
-const RESTARTS = new Set(["ps:restart", "ps:rebuild", "ps:start", "ps:stop"]);
+export const RESTARTS: ReadonlySet<string> = new Set([
+    "ps:restart",
+    "ps:rebuild",
+    "ps:start",
+    "ps:stop",
+]);
 
 /** DOCKER_HOST as Dokku sees it: /usr/bin/dokku sources /etc/default/dokku. */
 export function dokkuDockerHost(): string {
@@ -94,11 +99,17 @@ export class RealDokkuHost {
     readonly dockerHost: string;
     private readonly wrapDir: string;
     private readonly callLog: string;
+    private readonly timeLog: string;
     readonly sshd: LoopbackSshd;
     private readonly apps = new Set<string>();
     private entriesBefore: Set<string> = new Set();
 
-    constructor() {
+    /**
+     * `timed`: the wrapper also writes each call's start and end (ns since the epoch) to a second
+     * log ({@link timedCalls}, for the benchmarks' profile); it then runs /usr/bin/dokku as a child
+     * instead of `exec`ing it (stdin, stdout, stderr, environment and exit code stay the same).
+     */
+    constructor(private readonly opts: { timed?: boolean } = {}) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-real-"));
         // Dokku runs storage:create as the dokku user, which must reach the shared root
         // (as it reaches /var/lib/dokku/data/…): mkdtemp's 0700 would make it fail
@@ -108,6 +119,7 @@ export class RealDokkuHost {
         this.stateDir = path.join(this.root, "state");
         this.wrapDir = path.join(this.root, "observe");
         this.callLog = path.join(this.root, "dokku-calls.log");
+        this.timeLog = path.join(this.root, "dokku-times.log");
         this.dockerHost = dokkuDockerHost();
         if (!this.dockerHost)
             throw new Error("/etc/default/dokku sets no DOCKER_HOST: run testkit/real-dokku.sh up");
@@ -130,7 +142,15 @@ export class RealDokkuHost {
                 'line=""',
                 'for a in "$@"; do line="$line $(printf %s "$a" | base64 -w0)"; done',
                 `printf '%s\\n' "\${line# }" >>${JSON.stringify(this.callLog)}`,
-                'exec /usr/bin/dokku "$@"',
+                ...(this.opts.timed
+                    ? [
+                          "t0=$(date +%s%N)",
+                          '/usr/bin/dokku "$@"',
+                          "rc=$?",
+                          `printf '%s %s %s\\n' "$t0" "$(date +%s%N)" "\${line# }" >>${JSON.stringify(this.timeLog)}`,
+                          'exit "$rc"',
+                      ]
+                    : ['exec /usr/bin/dokku "$@"']),
                 "",
             ].join("\n"),
             { mode: 0o755 },
@@ -300,8 +320,26 @@ export class RealDokkuHost {
             .map((l) => l.split(" ").map((a) => Buffer.from(a, "base64").toString("utf8")));
     }
 
+    /** With `timed`: each call since the last {@link clearCalls}, its argv, start and end (ms since the epoch). */
+    timedCalls(): { args: string[]; t0: number; t1: number }[] {
+        if (!fs.existsSync(this.timeLog)) return [];
+        return fs
+            .readFileSync(this.timeLog, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => {
+                const [t0, t1, ...args] = l.split(" ");
+                return {
+                    args: args.map((a) => Buffer.from(a, "base64").toString("utf8")),
+                    t0: Number(t0) / 1e6,
+                    t1: Number(t1) / 1e6,
+                };
+            });
+    }
+
     clearCalls(): void {
         fs.rmSync(this.callLog, { force: true });
+        fs.rmSync(this.timeLog, { force: true });
     }
 
     /** The calls that are not reads (see READS), e.g. `["config:set", "--encoded", …]`. */
