@@ -2,7 +2,7 @@
 # reads: BSTATE DSC_APPLIED_JQ DSC_BUILD_SEEN_JQ DSC_EVERY_APP IFS STATE dsc_extra
 # sets: IFS P _ app b bo e f i ifs k known led list m nl pt rep sep ver
 # defines: probe_one read_one
-list=$(dokku --quiet apps:list 2>/dev/null || true)
+list=$(dokku --quiet apps:list 2>/dev/null </dev/null || true)
 # Read once per run: the program refuses an unsupported Dokku before any write.
 ver=$(dokku version 2>/dev/null </dev/null || true)
 nl='

@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # reads: APP ERR NAMED NOTHING_YET PLAN STATE
-# sets: ALL CREATED MISSING SCHEDULER b bad rc
+# sets: ALL CREATED KNOWN MISSING SCHEDULER b bad dsc_e dsc_h dsc_i dsc_n rc
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
   if [ "$SCHEDULER" = k3s ]; then
@@ -15,7 +15,24 @@ if [ "$NAMED" = true ]; then
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
   MISSING=""
   CREATED=""
-  if [ "$(plan '.entries | length')" != 0 ]; then
+  # An entry this program created holds its host path in its marker ($STATE/entries/NAME, written
+  # before storage:create): when every entry needed has one with the same path, nothing is read
+  # (Dokku 0.38.27 storage:create refuses a second entry of a name, and only we write our
+  # markers). One without (made by someone else, or by a version that wrote empty markers) is
+  # checked as before. An entry of ours destroyed behind our back: storage-named-writes.sh.
+  KNOWN=true
+  dsc_n=$(plan '.entries | length')
+  dsc_i=0
+  while [ "$dsc_i" -lt "$dsc_n" ]; do
+    dsc_e=$(plan ".entries[$dsc_i].e")
+    dsc_h=$(plan ".entries[$dsc_i].h")
+    dsc_i=$((dsc_i + 1))
+    if [ ! -s "$STATE/entries/$dsc_e" ] || [ "$(cat -- "$STATE/entries/$dsc_e")" != "$dsc_h" ]; then
+      KNOWN=false
+      break
+    fi
+  done
+  if [ "$KNOWN" = false ]; then
     rc=0
     ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
@@ -28,5 +45,10 @@ if [ "$NAMED" = true ]; then
       exit 3
     fi
     MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
+    # Our entries that are in place and right: their markers learn the path (see above).
+    printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] | select(.e as $e | any($all[]; .name == $e)) | .e + "=" + .h' |
+      while IFS='=' read -r dsc_e dsc_h; do
+        if [ -e "$STATE/entries/$dsc_e" ]; then printf '%s' "$dsc_h" >"$STATE/entries/$dsc_e"; fi
+      done
   fi
 fi

@@ -1,7 +1,13 @@
 # shellcheck shell=sh
 # reads: APP CREATED LED MISSING PARTLY STATE
 # sets: CREATED c e h i m n out ro
-# defines: dsc_named_writes
+# defines: dsc_entry_create dsc_named_writes
+dsc_entry_create() { # name path: the marker first (ours even if the create is cut short: gc), its path once Dokku has it
+  : >"$STATE/entries/$1"
+  dsc_dokku "creating storage entry $1 for $2 (dokku storage:create)" "$PARTLY" storage:create "$1" "$2" >/dev/null
+  printf '%s' "$2" >"$STATE/entries/$1"
+  CREATED="$CREATED $1 "
+}
 dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
   plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
     [ -n "$e" ] || continue
@@ -26,9 +32,7 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     i=$((i + 1))
     case "$MISSING" in *" $e "*)
       case "$CREATED" in *" $e "*) ;; *)
-        : >"$STATE/entries/$e"
-        dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-        CREATED="$CREATED $e "
+        dsc_entry_create "$e" "$h"
         ;;
       esac
       ;;
@@ -36,7 +40,17 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
     out=$(dokku "$@" 2>&1 </dev/null) || {
-      case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+      case "$out" in
+        *"is already mounted at"*) ;;
+        *"does not exist; create it first"*)
+          # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
+          # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
+          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+          dsc_entry_create "$e" "$h"
+          dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
+      esac
     }
   done
   # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.

@@ -306,6 +306,47 @@ for (const version of ["0.38", "0.38.5"] as const) {
             expect(fs.readdirSync(path.join(h.stateDir, "entries"))).to.deep.equal([]);
         });
 
+        it("reads Dokku's entries only for an entry it did not make: the next app's converge makes no storage:list-entries", () => {
+            run(h, app(h, "api", ["pip", "npm"]));
+            expect(
+                fs.readFileSync(path.join(h.stateDir, "entries", entry("pip")), "utf8"),
+            ).to.equal(`${h.sharedRoot}/pip`);
+            h.clearLog();
+            const r = run(h, app(h, "web", ["pip"]));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(h.log().map((i) => i.cmd)).to.not.include("storage:list-entries");
+            expect(attachments(h, "web")).to.deep.equal([`${entry("pip")}@/root/.cache/pip`]);
+            // A new entry (another group) is checked against Dokku's list as before.
+            h.clearLog();
+            expect(run(h, app(h, "solo", ["pip"], [], "team-a")).code).to.equal(0);
+            expect(h.log().filter((i) => i.cmd === "storage:list-entries")).to.have.length(1);
+        });
+
+        it("an entry of its own destroyed behind its back is created again, and the app attached", () => {
+            run(h, app(h, "api", ["pip"]));
+            run(h, removal("api"), "remove");
+            // The marker says ours, but someone destroyed the entry (dokku storage:destroy).
+            fs.writeFileSync(path.join(h.stateDir, "entries", entry("pip")), `${h.sharedRoot}/pip`);
+            expect(Object.keys(entries(h))).to.not.include(entry("pip"));
+            const r = run(h, app(h, "web", ["pip"]));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(entries(h)[entry("pip")]).to.equal(`${h.sharedRoot}/pip`);
+            expect(attachments(h, "web")).to.deep.equal([`${entry("pip")}@/root/.cache/pip`]);
+        });
+
+        it("a marker left empty by an earlier release: the entry is checked, and the marker learns its path", () => {
+            fs.mkdirSync(`${h.sharedRoot}/pip`, { recursive: true });
+            expect(h.dokku("storage:create", entry("pip"), `${h.sharedRoot}/pip`).code).to.equal(0);
+            fs.mkdirSync(path.join(h.stateDir, "entries"), { recursive: true });
+            fs.writeFileSync(path.join(h.stateDir, "entries", entry("pip")), "");
+            h.clearLog();
+            expect(run(h, app(h, "web", ["pip"])).code).to.equal(0);
+            expect(h.log().filter((i) => i.cmd === "storage:list-entries")).to.have.length(1);
+            expect(
+                fs.readFileSync(path.join(h.stateDir, "entries", entry("pip")), "utf8"),
+            ).to.equal(`${h.sharedRoot}/pip`);
+        });
+
         it("never destroys an entry it did not create", () => {
             fs.mkdirSync(`${h.sharedRoot}/pip`, { recursive: true });
             expect(h.dokku("storage:create", entry("pip"), `${h.sharedRoot}/pip`).code).to.equal(0);

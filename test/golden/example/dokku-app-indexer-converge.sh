@@ -4,7 +4,7 @@ converge)
 {
 DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
-DSC_GEN='7190f2604ae43f08'
+DSC_GEN='2f6a489ae6a4f715'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -405,7 +405,24 @@ if [ "$NAMED" = true ]; then
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
   MISSING=""
   CREATED=""
-  if [ "$(plan '.entries | length')" != 0 ]; then
+  # An entry this program created holds its host path in its marker ($STATE/entries/NAME, written
+  # before storage:create): when every entry needed has one with the same path, nothing is read
+  # (Dokku 0.38.27 storage:create refuses a second entry of a name, and only we write our
+  # markers). One without (made by someone else, or by a version that wrote empty markers) is
+  # checked as before. An entry of ours destroyed behind our back: storage-named-writes.sh.
+  KNOWN=true
+  dsc_n=$(plan '.entries | length')
+  dsc_i=0
+  while [ "$dsc_i" -lt "$dsc_n" ]; do
+    dsc_e=$(plan ".entries[$dsc_i].e")
+    dsc_h=$(plan ".entries[$dsc_i].h")
+    dsc_i=$((dsc_i + 1))
+    if [ ! -s "$STATE/entries/$dsc_e" ] || [ "$(cat -- "$STATE/entries/$dsc_e")" != "$dsc_h" ]; then
+      KNOWN=false
+      break
+    fi
+  done
+  if [ "$KNOWN" = false ]; then
     rc=0
     ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
@@ -418,6 +435,11 @@ if [ "$NAMED" = true ]; then
       exit 3
     fi
     MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
+    # Our entries that are in place and right: their markers learn the path (see above).
+    printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] | select(.e as $e | any($all[]; .name == $e)) | .e + "=" + .h' |
+      while IFS='=' read -r dsc_e dsc_h; do
+        if [ -e "$STATE/entries/$dsc_e" ]; then printf '%s' "$dsc_h" >"$STATE/entries/$dsc_e"; fi
+      done
   fi
 fi
 BUILDER=$DECL_BUILDER
@@ -446,6 +468,12 @@ if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length'
   rm -f -- "$ERR"
 fi
 BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" "$DSC_BUILD_PLAN_JQ")
+dsc_entry_create() { # name path: the marker first (ours even if the create is cut short: gc), its path once Dokku has it
+  : >"$STATE/entries/$1"
+  dsc_dokku "creating storage entry $1 for $2 (dokku storage:create)" "$PARTLY" storage:create "$1" "$2" >/dev/null
+  printf '%s' "$2" >"$STATE/entries/$1"
+  CREATED="$CREATED $1 "
+}
 dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
   plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
     [ -n "$e" ] || continue
@@ -470,9 +498,7 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     i=$((i + 1))
     case "$MISSING" in *" $e "*)
       case "$CREATED" in *" $e "*) ;; *)
-        : >"$STATE/entries/$e"
-        dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-        CREATED="$CREATED $e "
+        dsc_entry_create "$e" "$h"
         ;;
       esac
       ;;
@@ -480,7 +506,17 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
     out=$(dokku "$@" 2>&1 </dev/null) || {
-      case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+      case "$out" in
+        *"is already mounted at"*) ;;
+        *"does not exist; create it first"*)
+          # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
+          # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
+          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+          dsc_entry_create "$e" "$h"
+          dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
+      esac
     }
   done
   # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
@@ -654,7 +690,7 @@ remove)
 {
 DSC_GEN_ID='app-indexer'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
-DSC_GEN='7190f2604ae43f08'
+DSC_GEN='2f6a489ae6a4f715'
 if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
   echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
@@ -1055,7 +1091,24 @@ if [ "$NAMED" = true ]; then
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
   MISSING=""
   CREATED=""
-  if [ "$(plan '.entries | length')" != 0 ]; then
+  # An entry this program created holds its host path in its marker ($STATE/entries/NAME, written
+  # before storage:create): when every entry needed has one with the same path, nothing is read
+  # (Dokku 0.38.27 storage:create refuses a second entry of a name, and only we write our
+  # markers). One without (made by someone else, or by a version that wrote empty markers) is
+  # checked as before. An entry of ours destroyed behind our back: storage-named-writes.sh.
+  KNOWN=true
+  dsc_n=$(plan '.entries | length')
+  dsc_i=0
+  while [ "$dsc_i" -lt "$dsc_n" ]; do
+    dsc_e=$(plan ".entries[$dsc_i].e")
+    dsc_h=$(plan ".entries[$dsc_i].h")
+    dsc_i=$((dsc_i + 1))
+    if [ ! -s "$STATE/entries/$dsc_e" ] || [ "$(cat -- "$STATE/entries/$dsc_e")" != "$dsc_h" ]; then
+      KNOWN=false
+      break
+    fi
+  done
+  if [ "$KNOWN" = false ]; then
     rc=0
     ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
@@ -1068,6 +1121,11 @@ if [ "$NAMED" = true ]; then
       exit 3
     fi
     MISSING=" $(printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '[.entries[].e | select(. as $e | any($all[]; .name == $e) | not)] | join(" ")') "
+    # Our entries that are in place and right: their markers learn the path (see above).
+    printf '%s' "$PLAN" | jq -r --argjson all "$ALL" '.entries[] | select(.e as $e | any($all[]; .name == $e)) | .e + "=" + .h' |
+      while IFS='=' read -r dsc_e dsc_h; do
+        if [ -e "$STATE/entries/$dsc_e" ]; then printf '%s' "$dsc_h" >"$STATE/entries/$dsc_e"; fi
+      done
   fi
 fi
 BUILDER=$DECL_BUILDER
@@ -1096,6 +1154,12 @@ if [ "$WBUILD" != '[]' ] || [ "$(printf '%s' "$LED" | jq '.build // [] | length'
   rm -f -- "$ERR"
 fi
 BPLAN=$(jq -cn --arg cur "$CURB" --argjson want "$WBUILD" --argjson led "$LED" --arg builder "$BUILDER" "$DSC_BUILD_PLAN_JQ")
+dsc_entry_create() { # name path: the marker first (ours even if the create is cut short: gc), its path once Dokku has it
+  : >"$STATE/entries/$1"
+  dsc_dokku "creating storage entry $1 for $2 (dokku storage:create)" "$PARTLY" storage:create "$1" "$2" >/dev/null
+  printf '%s' "$2" >"$STATE/entries/$1"
+  CREATED="$CREATED $1 "
+}
 dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
   plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
     [ -n "$e" ] || continue
@@ -1120,9 +1184,7 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     i=$((i + 1))
     case "$MISSING" in *" $e "*)
       case "$CREATED" in *" $e "*) ;; *)
-        : >"$STATE/entries/$e"
-        dsc_dokku "creating storage entry $e for $h (dokku storage:create)" "$PARTLY" storage:create "$e" "$h" >/dev/null
-        CREATED="$CREATED $e "
+        dsc_entry_create "$e" "$h"
         ;;
       esac
       ;;
@@ -1130,7 +1192,17 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
     out=$(dokku "$@" 2>&1 </dev/null) || {
-      case "$out" in *"is already mounted at"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+      case "$out" in
+        *"is already mounted at"*) ;;
+        *"does not exist; create it first"*)
+          # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
+          # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
+          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+          dsc_entry_create "$e" "$h"
+          dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
+      esac
     }
   done
   # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
