@@ -25,6 +25,8 @@ import {
     stackKey,
     validateFleet,
 } from "../../config";
+import { sudoersLine } from "../../host/sudo";
+import { dockerfileCacheLines } from "../../rules/dockerfile";
 import { DOCS, README, readmeSteps } from "../../testkit/readme";
 import { HOST_KEY } from "../fixtures/settings";
 
@@ -471,6 +473,46 @@ describe("README and docs/: commands, files and links", () => {
         ]) {
             expect(tracked, f).to.include(f);
         }
+    });
+});
+
+// ---- lines the code renders ----------------------------------------------------
+
+describe("README and docs/: the lines they quote are the ones the code renders", () => {
+    it("each Dockerfile line (`RUN --mount=type=cache,id=dsc-…`) is rules/dockerfile.ts's for that built-in cache", () => {
+        const rendered = new Map(
+            Object.entries(DEFAULT_CACHES).map(([name, c]) => [
+                name,
+                dockerfileCacheLines(
+                    [{ cache: name, containerPath: c.containerPath }],
+                    new Map([[name, c]]),
+                )[0].line,
+            ]),
+        );
+        const quoted = Object.entries(pages).flatMap(([page, text]) =>
+            [...text.matchAll(/RUN --mount=type=cache,id=dsc-([\w.-]+)[^"`\n]*/g)]
+                .filter((m) => !m[0].includes("…"))
+                .map((m) => ({ page, cache: m[1], line: m[0] })),
+        );
+        expect(
+            quoted.filter((q) => q.page === "README.md").map((q) => q.cache),
+            "README.md shows one, for pip",
+        ).to.deep.equal(["pip"]);
+        expect(readme).to.include("```dockerfile\n" + rendered.get("pip") + "\n```");
+        for (const q of quoted) {
+            expect(q.line, `${q.page}: the ${q.cache} line`).to.equal(rendered.get(q.cache));
+        }
+    });
+
+    it("each sudoers line is host/sudo.ts's sudoersLine for its user, and the README shows one", () => {
+        const quoted = Object.entries(pages).flatMap(([page, text]) =>
+            [...text.matchAll(/([\w.-]+) ALL=\(root\) NOPASSWD: [^\n`]*?\/bin\/sh -s remove/g)].map(
+                (m) => ({ page, user: m[1], line: m[0] }),
+            ),
+        );
+        expect(quoted.filter((q) => q.page === "README.md")).to.have.length(1);
+        expect(quoted.filter((q) => q.page === "docs/sudo.md").length).to.be.greaterThan(1);
+        for (const q of quoted) expect(q.line, q.page).to.equal(sudoersLine(q.user));
     });
 });
 
