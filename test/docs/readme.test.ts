@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { z } from "zod";
 import {
@@ -28,6 +29,7 @@ import {
 } from "../../config";
 import { sudoersLine } from "../../host/sudo";
 import { dockerfileCacheLines } from "../../rules/dockerfile";
+import { sampleMismatch, taggedSamples } from "../../testkit/doc-samples";
 import { DOCS, README, readmeSteps } from "../../testkit/readme";
 import { HOST_KEY } from "../fixtures/settings";
 
@@ -517,6 +519,38 @@ describe("README and docs/: the lines they quote are the ones the code renders",
     });
 });
 
+// ---- output samples the e2e tests check -------------------------------------------
+
+describe("README and docs/: output samples that a run checks (testkit/doc-samples.ts)", () => {
+    it("the README's step 3 preview and docs/preview.md's examples are tagged for the e2e tests that compare them", () => {
+        const names = (text: string) =>
+            Object.fromEntries([...taggedSamples(text)].map(([n, s]) => [n, s.length]));
+        // test/e2e/readme.test.ts and test/e2e/preview.test.ts (its keep()) read these names.
+        expect(names(readme)).to.deep.equal({ "readme-preview": 1 });
+        expect(section("### 3. Preview")).to.include("<!-- sample: readme-preview -->");
+        expect(read("test/e2e/readme.test.ts")).to.include('"readme-preview"');
+        expect(names(doc("preview.md"))).to.deep.equal({
+            "2-cache-added": 2,
+            "3-app-removed": 1,
+            "4-drift": 1,
+        });
+        const e2e = read("test/e2e/preview.test.ts");
+        for (const n of ["2-cache-added", "3-app-removed", "4-drift"]) {
+            expect(e2e).to.include(`keep("${n}", r, root)`);
+        }
+    });
+
+    it("a sample matches when its parts between cuts are runs of the output, in order", () => {
+        const out = ["a", "b", "c", "", "d  ", "e"];
+        expect(sampleMismatch(["a", "b", "…", "d", "e"], out)).to.equal(undefined);
+        expect(sampleMismatch(["b", "c", "d"], out), "blank lines aside").to.equal(undefined);
+        expect(sampleMismatch(["...", "e"], out)).to.equal(undefined);
+        expect(sampleMismatch(["a", "c"], out), "a cut not marked").to.be.a("string");
+        expect(sampleMismatch(["d", "…", "a"], out), "out of order").to.be.a("string");
+        expect(sampleMismatch(["a", "b", "…", "x"], out), "a changed line").to.be.a("string");
+    });
+});
+
 // ---- the tests ----------------------------------------------------------------
 
 /** The npm scripts `name` runs, itself included, following `npm run X` / `npm test`. */
@@ -549,6 +583,36 @@ function mochaFiles(script: string): string[] {
     return r.files.map((f) => path.relative(REPO, f));
 }
 
+/** The tests mocha finds per layer script (`test:unit` → 327), by one `mocha --dry-run` over their files. */
+function testCounts(layers: string[]): Record<string, number> {
+    const files = Object.fromEntries(layers.map((l) => [l, mochaFiles(pkg.scripts[l])]));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-dry-"));
+    try {
+        const out = path.join(dir, "tests.json");
+        execFileSync(
+            path.join(REPO, "node_modules/.bin/mocha"),
+            [
+                "--dry-run",
+                "--exit",
+                "--reporter",
+                "json",
+                "--reporter-option",
+                `output=${out}`,
+            ].concat(...Object.values(files)),
+            { cwd: REPO, stdio: "ignore" },
+        );
+        const run = JSON.parse(fs.readFileSync(out, "utf8")) as { tests: { file: string }[] };
+        return Object.fromEntries(
+            layers.map((l) => [
+                l,
+                run.tests.filter((t) => files[l].includes(path.relative(REPO, t.file))).length,
+            ]),
+        );
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 describe("docs/testing.md: one command runs every test, and it is CI's", () => {
     const quickstart = /```sh\n([\s\S]*?)```/.exec(doc("testing.md"))![1];
     const all = /^npm run (test:all)\s+# every test/m.exec(quickstart)?.[1];
@@ -567,6 +631,24 @@ describe("docs/testing.md: one command runs every test, and it is CI's", () => {
             Object.keys(pkg.scripts).filter((s) => s.startsWith("test:") && !layers.includes(s)),
             `test scripts npm run ${all} leaves out`,
         ).to.deep.equal([]);
+    });
+
+    it("its table of layers gives each layer's number of tests as mocha finds them (--dry-run)", function () {
+        this.timeout(180000);
+        const rows = [
+            ...doc("testing.md").matchAll(/^\| [\w ]+ \| `npm run (test:\w+)` \| (\d+) \|/gm),
+        ];
+        const layers = [...reach(all!)].filter((s) => mochaFiles(pkg.scripts[s]).length > 0);
+        expect(rows.map((r) => r[1]).sort(), "a row per layer").to.deep.equal(layers.sort());
+        const table = Object.fromEntries(rows.map((r) => [r[1], Number(r[2])]));
+        expect(table).to.deep.equal(testCounts(layers));
+    });
+
+    it("names every file of the real-engine layers (test/e2e/, test/dokku/)", () => {
+        const text = doc("testing.md");
+        const files = tracked.filter((f) => /^test\/(e2e|dokku)\/[\w.-]+\.test\.ts$/.test(f));
+        expect(files.length).to.be.greaterThan(20);
+        expect(files.filter((f) => !text.includes(`\`${f}\``))).to.deep.equal([]);
     });
 
     it(".ci/run runs that command, and the page's install and preview", () => {
