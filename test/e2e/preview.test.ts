@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiResult, PulumiStack, REPO } from "../../testkit/pulumi-stack";
 import { storageEntryName } from "../../host/storage-entries";
+import { printedLines, sampleMismatch, samplesIn } from "../../testkit/doc-samples";
 import {
     E2E_ENV,
     World,
@@ -101,10 +102,18 @@ function expectNoScript(r: PulumiResult, root: string): void {
 }
 
 /**
- * With DSC_PREVIEW_OUT=<dir>, each scenario's preview is written to <dir>/<name>.txt as the
- * engine printed it (only the temp root shown as `<root>`): docs/preview.md's examples.
+ * docs/preview.md's samples of scenario `name` (`<!-- sample: NAME -->`) are what this run printed
+ * (testkit/doc-samples.ts: the parts between cuts, in order), with the temp root removed from the
+ * paths. With DSC_PREVIEW_OUT=<dir>, the preview is also written to <dir>/<name>.txt as the
+ * engine printed it (only the temp root shown as `<root>`): where the samples come from.
  */
 function keep(name: string, r: PulumiResult, root: string): void {
+    const printed = printedLines(`${r.stdout}\n${r.stderr}`, root);
+    for (const sample of samplesIn(path.join(REPO, "docs/preview.md"), name)) {
+        expect(sampleMismatch(sample, printed), `docs/preview.md, sample ${name}`).to.equal(
+            undefined,
+        );
+    }
     const dir = process.env.DSC_PREVIEW_OUT;
     if (!dir) return;
     fs.mkdirSync(dir, { recursive: true });
@@ -122,8 +131,13 @@ function warnings(r: PulumiResult): string[] {
         .filter((l) => l.startsWith("warning:"));
 }
 
-/** Pulumi.prod.yaml's caches and apps (the README's walkthrough stack), checked against the file. */
-const WALKTHROUGH = {
+/**
+ * Pulumi.prod.yaml's caches and apps, checked against the file: declared apps with their own
+ * caches, so that one cache or app can change. (The README's walkthrough stack, the template's
+ * `discover` of every app with every cache, is previewed as written by test/e2e/readme.test.ts,
+ * which checks the README's step 3 sample against it.)
+ */
+const PROD = {
     caches: { pip: true, uv: true, npm: true, "ms-playwright": true, rust: true },
     apps: [
         { name: "api", caches: ["pip", "uv"], builder: "dockerfile" },
@@ -151,14 +165,14 @@ const WALKTHROUGH = {
 describe("e2e preview --diff reads as a plan (issue 20)", function () {
     this.timeout(900000);
 
-    it("the walkthrough stack's apps as Pulumi.prod.yaml has them", () => {
+    it("the stack's apps as Pulumi.prod.yaml has them", () => {
         const prod = fs.readFileSync(path.join(REPO, "Pulumi.prod.yaml"), "utf8");
-        for (const a of WALKTHROUGH.apps) {
+        for (const a of PROD.apps) {
             expect(prod).to.contain(
                 `- name: ${a.name}\n      caches: [${a.caches.join(", ")}]\n      builder: ${a.builder}`,
             );
         }
-        for (const c of Object.keys(WALKTHROUGH.caches)) expect(prod).to.contain(`    ${c}: true`);
+        for (const c of Object.keys(PROD.caches)) expect(prod).to.contain(`    ${c}: true`);
     });
 
     describe("on one host", () => {
@@ -171,10 +185,10 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
         });
         after(() => endWorld(w));
 
-        it("1. the README walkthrough stack: each app's command shows [secret] for its scripts; the outputs list each app's mounts by container path", async () => {
-            w.stack.setConfig(hostConfig(w.host, WALKTHROUGH));
+        it("1. Pulumi.prod.yaml's stack, first preview: each app's command shows [secret] for its scripts; the outputs list each app's mounts by container path", async () => {
+            w.stack.setConfig(hostConfig(w.host, PROD));
             const r = ok(await w.stack.preview("--diff"));
-            keep("1-walkthrough", r, root);
+            keep("1-prod", r, root);
             expectNoScript(r, root);
             const blocks = resourceBlocks(r.stdout, root);
             expect(blocks.get("dokku-app-api-converge")).to.deep.equal([
@@ -214,10 +228,10 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
         });
 
         it("2. a cache added to one app: one update, of that app's command ([secret] scripts); its outputs gain + mount and + env by name; no drift warning", async () => {
-            const apps = WALKTHROUGH.apps.map((a) =>
+            const apps = PROD.apps.map((a) =>
                 a.name === "api" ? { ...a, caches: ["npm", "pip", "uv"] } : a,
             );
-            w.stack.setConfig(hostConfig(w.host, { ...WALKTHROUGH, apps }));
+            w.stack.setConfig(hostConfig(w.host, { ...PROD, apps }));
             const r = ok(await w.stack.preview("--diff"));
             keep("2-cache-added", r, root);
             expectNoScript(r, root);
@@ -258,10 +272,10 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
         });
 
         it("3. an app removed: one delete of its command ([secret] scripts) and its component; its outputs go with - lines by name", async () => {
-            const apps = WALKTHROUGH.apps
+            const apps = PROD.apps
                 .filter((a) => a.name !== "search-indexer")
                 .map((a) => (a.name === "api" ? { ...a, caches: ["npm", "pip", "uv"] } : a));
-            w.stack.setConfig(hostConfig(w.host, { ...WALKTHROUGH, apps }));
+            w.stack.setConfig(hostConfig(w.host, { ...PROD, apps }));
             const r = ok(await w.stack.preview("--diff"));
             keep("3-app-removed", r, root);
             expectNoScript(r, root);
@@ -362,7 +376,7 @@ describe("e2e preview --diff reads as a plan (issue 20)", function () {
             if (old) fs.rmSync(old, { recursive: true, force: true });
         });
 
-        it("a stack converged by the previous release previews and ups with this one: updates only (no replace, create or delete), no dokku write, then a no-op", async () => {
+        it("a stack converged by the previous release previews and ups with this one: updates only, but for the first aid's two creates (no replace or delete), no dokku write, then a no-op", async () => {
             const config = {
                 caches: { pip: true, npm: true },
                 apps: ["api", "web"],

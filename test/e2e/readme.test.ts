@@ -8,6 +8,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { printedLines, sampleMismatch, samplesIn } from "../../testkit/doc-samples";
+import { README } from "../../testkit/readme";
 import { ReadmeWalk, buildCacheSizes } from "../../testkit/readme-walk";
 import { SshHost } from "../../testkit/ssh-host";
 
@@ -59,6 +61,14 @@ describe("README: the operator's steps work as written", function () {
         expect(a.stdout).to.match(/api \(discovered\): ms-playwright, npm, pip, rust, uv;/);
         expect(a.stdout).to.match(/PIP_CACHE_DIR +: "\/root\/.cache\/pip"/);
         expect(a.stdout).to.match(/dokku-shared-cache report for root@127\.0\.0\.1:\d+: IN SYNC/);
+        // Step 3's sample in the README is what its preview printed (the walkthrough stack: the
+        // template's discover, four apps, five caches), cut where the README says.
+        const preview = /^Previewing update \([\s\S]*?(?=^Updating \()/m.exec(a.stdout)?.[0];
+        expect(preview, "step 3's preview, then step 4's up").to.be.a("string");
+        expect(preview).not.to.match(/dsc_gen|set -euf|WANT=/); // scripts show as [secret]
+        const samples = samplesIn(README, "readme-preview");
+        expect(samples, "README.md's <!-- sample: readme-preview -->").to.have.length(1);
+        expect(sampleMismatch(samples[0], printedLines(preview!, host.root))).to.equal(undefined);
         // Step 5: the one-off prune's sizes, and docker system df before (35 GB) and after (5 GB).
         expect(a.stdout).to.include(
             '"pruned":{"buildCacheAfter":"5GB","buildCacheBefore":"35GB","reclaimedBytes":30000000000}',
