@@ -110,18 +110,19 @@ export const NAMED_PLAN_JQ = `\n${MOUNT_JQ_DEFS}\n${JQ["named-plan"]}\n`;
  * k3s-scheduled app, exit {@link K3S_EXIT} (a run that adds no mount does not ask); reads the
  * scheduler the way Dokku resolves it (`scheduler:report APP --scheduler-computed-selected`: the
  * app's value, else the global one, else docker-local; v0.37.5..v0.38.27
- * plugins/scheduler/report.go). On Dokku >= 0.38 it then takes the host-wide lock
- * `$STATE/locks/entries` (fd 8, released by `dsc_named_writes`) so that creating, attaching,
- * detaching and destroying entries of several apps' converges do not interleave, and reads the
- * registered entries once: an existing entry of one of our names must be docker-local on the same
- * directory, else the converge stops, nothing changed (exit 3). Sets MISSING (the entries to
- * create).
+ * plugins/scheduler/report.go). On Dokku >= 0.38, unless every entry the app needs is one this
+ * program created (its marker `$STATE/entries/NAME` holds the same host path), it reads the
+ * registered entries once, under the host-wide lock `$STATE/locks/entries` (fd 8): an existing
+ * entry of one of our names must be docker-local on the same directory, else the converge stops,
+ * nothing changed (exit 3). Sets MISSING (the entries to create).
  */
 export const STORAGE_GATE_SH = SH["storage-gate"];
 
 /**
  * Shell (host/sh/storage-named-writes.sh) defining `dsc_named_writes`, the storage writes on
- * Dokku >= 0.38 (after the ledger recorded what is about to be added), under the lock the gate
- * took. Marker files `$STATE/entries/<name>` say which entries this program created.
+ * Dokku >= 0.38 (after the ledger recorded what is about to be added). Creates and destroys
+ * hold the host-wide lock `$STATE/locks/entries`; attaching and detaching (per app in Dokku) run
+ * without it. Marker files `$STATE/entries/<name>` say which entries this program created, and
+ * hold each one's host path once Dokku has created it.
  */
 export const NAMED_WRITES_SH = SH["storage-named-writes"];

@@ -10,8 +10,6 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
 fi
 if [ "$NAMED" = true ]; then
   mkdir -p -- "$STATE/entries"
-  exec 8>"$STATE/locks/entries"
-  flock 8
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
   MISSING=""
   CREATED=""
@@ -33,6 +31,10 @@ if [ "$NAMED" = true ]; then
     fi
   done
   if [ "$KNOWN" = false ]; then
+    # Host-wide, only while Dokku's list is read and judged (markers learn paths under it);
+    # dsc_named_writes takes it again for creating and destroying entries.
+    exec 8>"$STATE/locks/entries"
+    flock 8
     rc=0
     ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
@@ -50,5 +52,6 @@ if [ "$NAMED" = true ]; then
       while IFS='=' read -r dsc_e dsc_h; do
         if [ -e "$STATE/entries/$dsc_e" ]; then printf '%s' "$dsc_h" >"$STATE/entries/$dsc_e"; fi
       done
+    exec 8>&-
   fi
 fi

@@ -4,6 +4,7 @@
  * read from Dokku v0.38.0..v0.38.27), and the colon form kept on 0.37.
  */
 import { expect } from "chai";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { appScript } from "../../host/app-converge";
@@ -320,6 +321,44 @@ for (const version of ["0.38", "0.38.5"] as const) {
             h.clearLog();
             expect(run(h, app(h, "solo", ["pip"], [], "team-a")).code).to.equal(0);
             expect(h.log().filter((i) => i.cmd === "storage:list-entries")).to.have.length(1);
+        });
+
+        it("four apps converging at once share one entry: one storage:create, all attached, markers with its path", async () => {
+            const names = ["a1", "a2", "a3", "a4"];
+            for (const n of names) h.createApp(n, false);
+            const opts = {
+                stateDir: h.stateDir,
+                afterChange: "restart" as const,
+                maxParallelRestarts: 2,
+            };
+            const runs = names.map(
+                (n) =>
+                    new Promise<number>((resolve) => {
+                        const p = spawn(
+                            "/bin/sh",
+                            ["-c", appScript(app(h, n, ["pip", "npm"]), opts)],
+                            {
+                                env: h.env(),
+                                stdio: "ignore",
+                            },
+                        );
+                        p.on("close", (code) => resolve(code ?? -1));
+                    }),
+            );
+            h.clearLog();
+            expect(await Promise.all(runs)).to.deep.equal([0, 0, 0, 0]);
+            const creates = h.writes().filter((w) => w.cmd === "storage:create");
+            expect(creates.map((w) => w.args[0]).sort()).to.deep.equal(
+                [entry("npm"), entry("pip")].sort(),
+            );
+            for (const n of names) {
+                expect(attachments(h, n)).to.deep.equal(
+                    [`${entry("pip")}@/root/.cache/pip`, `${entry("npm")}@/root/.cache/npm`].sort(),
+                );
+            }
+            expect(
+                fs.readFileSync(path.join(h.stateDir, "entries", entry("npm")), "utf8"),
+            ).to.equal(`${h.sharedRoot}/npm`);
         });
 
         it("an entry of its own destroyed behind its back is created again, and the app attached", () => {

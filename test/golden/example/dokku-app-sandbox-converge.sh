@@ -4,7 +4,7 @@ converge)
 {
 DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-sandbox'
-DSC_GEN='3262ccb89ba77925'
+DSC_GEN='5ae5df86cf736024'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -400,8 +400,6 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
 fi
 if [ "$NAMED" = true ]; then
   mkdir -p -- "$STATE/entries"
-  exec 8>"$STATE/locks/entries"
-  flock 8
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
   MISSING=""
   CREATED=""
@@ -423,6 +421,10 @@ if [ "$NAMED" = true ]; then
     fi
   done
   if [ "$KNOWN" = false ]; then
+    # Host-wide, only while Dokku's list is read and judged (markers learn paths under it);
+    # dsc_named_writes takes it again for creating and destroying entries.
+    exec 8>"$STATE/locks/entries"
+    flock 8
     rc=0
     ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
@@ -440,6 +442,7 @@ if [ "$NAMED" = true ]; then
       while IFS='=' read -r dsc_e dsc_h; do
         if [ -e "$STATE/entries/$dsc_e" ]; then printf '%s' "$dsc_h" >"$STATE/entries/$dsc_e"; fi
       done
+    exec 8>&-
   fi
 fi
 BUILDER=$DECL_BUILDER
@@ -474,7 +477,12 @@ dsc_entry_create() { # name path: the marker first (ours even if the create is c
   printf '%s' "$2" >"$STATE/entries/$1"
   CREATED="$CREATED $1 "
 }
-dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
+dsc_entries_lock() { exec 8>"$STATE/locks/entries" && flock 8; }
+# Dokku >= 0.38: entries. Creating and destroying entries hold the host-wide lock (fd 8), so that
+# two apps never create one entry twice and an entry is destroyed only between other apps'
+# creates; attaching and detaching are the app's own (Dokku 0.38.27 keeps attachments per app)
+# and run without it, in parallel with other apps.
+dsc_named_writes() {
   plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
     [ -n "$e" ] || continue
     out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
@@ -489,6 +497,23 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     }
   done
   n=$(plan '.attach | length')
+  if [ "$MISSING" != "" ]; then
+    dsc_entries_lock
+    i=0
+    while [ "$i" -lt "$n" ]; do
+      e=$(plan ".attach[$i].e")
+      h=$(plan ".attach[$i].h")
+      i=$((i + 1))
+      case "$CREATED" in *" $e "*) continue ;; esac
+      case "$MISSING" in *" $e "*)
+        # Another app of this run may have made it since the gate read the list: its marker says so.
+        [ -s "$STATE/entries/$e" ] && [ "$(cat -- "$STATE/entries/$e")" = "$h" ] && continue
+        dsc_entry_create "$e" "$h"
+        ;;
+      esac
+    done
+    exec 8>&-
+  fi
   i=0
   while [ "$i" -lt "$n" ]; do
     e=$(plan ".attach[$i].e")
@@ -496,13 +521,6 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     c=$(plan ".attach[$i].c")
     ro=$(plan ".attach[$i].ro")
     i=$((i + 1))
-    case "$MISSING" in *" $e "*)
-      case "$CREATED" in *" $e "*) ;; *)
-        dsc_entry_create "$e" "$h"
-        ;;
-      esac
-      ;;
-    esac
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
     out=$(dokku "$@" 2>&1 </dev/null) || {
@@ -511,15 +529,22 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
         *"does not exist; create it first"*)
           # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
           # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
+          # Under the lock: another app may be making it again right now; then the mount works.
           case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
-          dsc_entry_create "$e" "$h"
-          dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          dsc_entries_lock
+          out=$(dokku "$@" 2>&1 </dev/null) || {
+            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+            dsc_entry_create "$e" "$h"
+            dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          }
+          exec 8>&-
           ;;
         *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
       esac
     }
   done
   # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
+  if [ "$(printf '%s' "$LED" | jq '(.gc // []) | length')" != 0 ]; then dsc_entries_lock; fi
   for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
     case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
     out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
@@ -690,7 +715,7 @@ remove)
 {
 DSC_GEN_ID='app-sandbox'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-sandbox'
-DSC_GEN='3262ccb89ba77925'
+DSC_GEN='5ae5df86cf736024'
 if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
   echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
@@ -1086,8 +1111,6 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
 fi
 if [ "$NAMED" = true ]; then
   mkdir -p -- "$STATE/entries"
-  exec 8>"$STATE/locks/entries"
-  flock 8
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
   MISSING=""
   CREATED=""
@@ -1109,6 +1132,10 @@ if [ "$NAMED" = true ]; then
     fi
   done
   if [ "$KNOWN" = false ]; then
+    # Host-wide, only while Dokku's list is read and judged (markers learn paths under it);
+    # dsc_named_writes takes it again for creating and destroying entries.
+    exec 8>"$STATE/locks/entries"
+    flock 8
     rc=0
     ALL=$(dokku storage:list-entries --format json 2>"$ERR" </dev/null) || rc=$?
     if [ "$rc" != 0 ]; then dsc_fail "$rc" "reading the storage entries (dokku storage:list-entries)" "$NOTHING_YET" <"$ERR"; fi
@@ -1126,6 +1153,7 @@ if [ "$NAMED" = true ]; then
       while IFS='=' read -r dsc_e dsc_h; do
         if [ -e "$STATE/entries/$dsc_e" ]; then printf '%s' "$dsc_h" >"$STATE/entries/$dsc_e"; fi
       done
+    exec 8>&-
   fi
 fi
 BUILDER=$DECL_BUILDER
@@ -1160,7 +1188,12 @@ dsc_entry_create() { # name path: the marker first (ours even if the create is c
   printf '%s' "$2" >"$STATE/entries/$1"
   CREATED="$CREATED $1 "
 }
-dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh took (fd 8)
+dsc_entries_lock() { exec 8>"$STATE/locks/entries" && flock 8; }
+# Dokku >= 0.38: entries. Creating and destroying entries hold the host-wide lock (fd 8), so that
+# two apps never create one entry twice and an entry is destroyed only between other apps'
+# creates; attaching and detaching are the app's own (Dokku 0.38.27 keeps attachments per app)
+# and run without it, in parallel with other apps.
+dsc_named_writes() {
   plan '.detach[] | .e + " " + .c' | while IFS=' ' read -r e c; do
     [ -n "$e" ] || continue
     out=$(dokku storage:unmount "$APP" "$e" --container-dir "$c" 2>&1 </dev/null) || {
@@ -1175,6 +1208,23 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     }
   done
   n=$(plan '.attach | length')
+  if [ "$MISSING" != "" ]; then
+    dsc_entries_lock
+    i=0
+    while [ "$i" -lt "$n" ]; do
+      e=$(plan ".attach[$i].e")
+      h=$(plan ".attach[$i].h")
+      i=$((i + 1))
+      case "$CREATED" in *" $e "*) continue ;; esac
+      case "$MISSING" in *" $e "*)
+        # Another app of this run may have made it since the gate read the list: its marker says so.
+        [ -s "$STATE/entries/$e" ] && [ "$(cat -- "$STATE/entries/$e")" = "$h" ] && continue
+        dsc_entry_create "$e" "$h"
+        ;;
+      esac
+    done
+    exec 8>&-
+  fi
   i=0
   while [ "$i" -lt "$n" ]; do
     e=$(plan ".attach[$i].e")
@@ -1182,13 +1232,6 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
     c=$(plan ".attach[$i].c")
     ro=$(plan ".attach[$i].ro")
     i=$((i + 1))
-    case "$MISSING" in *" $e "*)
-      case "$CREATED" in *" $e "*) ;; *)
-        dsc_entry_create "$e" "$h"
-        ;;
-      esac
-      ;;
-    esac
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
     out=$(dokku "$@" 2>&1 </dev/null) || {
@@ -1197,15 +1240,22 @@ dsc_named_writes() { # Dokku >= 0.38: entries; under the lock storage-gate.sh to
         *"does not exist; create it first"*)
           # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
           # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
+          # Under the lock: another app may be making it again right now; then the mount works.
           case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
-          dsc_entry_create "$e" "$h"
-          dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          dsc_entries_lock
+          out=$(dokku "$@" 2>&1 </dev/null) || {
+            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+            dsc_entry_create "$e" "$h"
+            dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+          }
+          exec 8>&-
           ;;
         *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
       esac
     }
   done
   # Entries no app uses any more: ours (marker) and the legacy-* entries of our colon mounts.
+  if [ "$(printf '%s' "$LED" | jq '(.gc // []) | length')" != 0 ]; then dsc_entries_lock; fi
   for e in $(printf '%s' "$LED" | jq -r '(.gc // [])[]'); do
     case "$e" in legacy-*) ;; *) [ -e "$STATE/entries/$e" ] || continue ;; esac
     out=$(dokku --force storage:destroy "$e" 2>&1 </dev/null) || {
