@@ -26,10 +26,18 @@
  * - 0.38 records every deploy (plugins/builds, docs/advanced-usage/builds.md):
  *   the `dokku` entry point starts a record (kind `build` for git-hook,
  *   git:*, ps:rebuild; `deploy` for ps:restart, config-redeploy) before the
- *   lock is taken, and `builds:list APP --status running --format json`
- *   lists the app's records whose process is alive (a dead one displays as
- *   `abandoned`, builds.go DisplayStatus). That is the question asked here
- *   on 0.38; on 0.37 (no builds plugin) the lock file's existence is.
+ *   lock is taken. `builds:list APP --format json` lists the app's records
+ *   (subcommands.go CommandList: the live-running ones first, never cut,
+ *   then the newest others up to the retention, default 20, at least 1),
+ *   each with `display_status`: `running` while its status is running and
+ *   its process alive (a dead one displays as `abandoned`, builds.go
+ *   DisplayStatus, CheckPIDAlive); `--status running` keeps exactly those
+ *   (matchesStatus). The converge asks for every record and keeps those
+ *   itself, so the same answer also says whether the app has any record:
+ *   with none, the restart step asks `ps:report APP --deployed` (ps.go
+ *   Restart and report.go reportDeployed both ask common.go IsDeployed)
+ *   and does not restart, nor ask again, an app never deployed. On 0.37
+ *   (no builds plugin) the lock file's existence is the question.
  * - A deploy reads the app's env and mounts when it starts each container
  *   (scheduler-docker-local/bin/scheduler-deploy-process-container:
  *   docker-args-deploy, docker-args-process-deploy), and git_build rewrites
@@ -48,11 +56,13 @@ import { SH } from "./generated/scripts";
 export const DEPLOY_BUSY_EXIT = 10;
 
 /**
- * Shell defining `dsc_deploying` (prints the app's running deploys on one
- * line, or nothing) and `dsc_wait_deploys DEADLINE WHAT` (waits until none
- * runs or the epoch second DEADLINE passes; returns 1 then, with the deploys
- * in `$DSC_BUSY`; sets `DSC_SAW_DEPLOY=true` when it waited). Needs `APP`,
- * `dsc_vn` (the version gate) and `DEPLOY_WAIT`. The text is host/sh/deploy-wait.sh.
+ * Shell defining `dsc_deploying` (sets `DSC_BUSY` to the app's running
+ * deploys on one line, or empty; on 0.38 also `DSC_HAS_BUILDS=true|false`,
+ * whether the app has any build record, left empty when Dokku did not say)
+ * and `dsc_wait_deploys DEADLINE WHAT` (waits until none runs or the epoch
+ * second DEADLINE passes; returns 1 then, with the deploys in `$DSC_BUSY`;
+ * sets `DSC_SAW_DEPLOY=true` when it waited). Needs `APP`, `dsc_vn` (the
+ * version gate) and `DEPLOY_WAIT`. The text is host/sh/deploy-wait.sh.
  */
 export function deployWaitSh(): string {
     return SH["deploy-wait"] + "\n";

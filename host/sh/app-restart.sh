@@ -1,11 +1,21 @@
 # shellcheck shell=sh
-# reads: AFTER APP BPLAN DEPLOY_WAIT ERR LED LEDGER MARK PARTLY PLAN REMOVE REPAIR SLOTS STATE UNREADABLE WENV
-# sets: DSC_BUSY DSC_SAW_DEPLOY ENV2 LOST dsc_deadline got i kv out rc restarted
+# reads: AFTER APP BPLAN DEPLOY_WAIT DSC_BUSY DSC_HAS_BUILDS ERR LED LEDGER MARK PARTLY PLAN REMOVE REPAIR SLOTS STATE UNREADABLE WENV
+# sets: DSC_SAW_DEPLOY ENV2 LOST dsc_deadline dsc_deployed got i kv out rc restarted
 restarted=false
 if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
-  # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
-  # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
-  if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
+  # Is the app deployed? Dokku 0.38.27 plugins/ps/ps.go Restart only warns "has not been
+  # deployed" (exit 0) when plugins/common/common.go IsDeployed says no, the same answer as
+  # ps:report --deployed (plugins/ps/report.go reportDeployed); ps:rebuild exits 1 there. So a
+  # rebuild asks first, and so does a restart when deploy-wait.sh's builds:list showed Dokku
+  # 0.38 keeping no build record of the app (every deploy and ps:restart starts one: the dokku
+  # entry point, dokku_setup_build_capture; an app deployed before 0.38 has none but is
+  # deployed): one ps:report in place of a second builds:list and a ps:restart that would only
+  # warn. With build records, or on 0.37 (no builds plugin), ps:restart itself says.
+  dsc_deployed=
+  if [ "$AFTER" = rebuild ] || { [ "$AFTER" = restart ] && [ "$DSC_HAS_BUILDS" = false ]; }; then
+    dsc_deployed=$(dokku ps:report "$APP" --deployed 2>/dev/null </dev/null || true)
+  fi
+  if { [ "$AFTER" = restart ] && [ "$dsc_deployed" != false ]; } || { [ "$AFTER" = rebuild ] && [ "$dsc_deployed" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
     dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
@@ -26,7 +36,7 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying)
+      dsc_deploying
       [ -z "$DSC_BUSY" ] && break
       exec 9>&-
       DSC_SAW_DEPLOY=true

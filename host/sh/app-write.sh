@@ -3,7 +3,8 @@
 # sets: CHANGES LED k kv
 # defines: save_ledger
 # Something to write or a restart pending, and a deploy of this app running now: wait for
-# it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
+# it first (host/deploy-wait.ts; on Dokku 0.38 its builds:list also sets DSC_HAS_BUILDS, which
+# app-restart.sh reads). The plan stays valid: a deploy changes none of our mounts or keys.
 if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
   ! dsc_wait_deploys "$(($(date +%s) + DEPLOY_WAIT))" "changing the app's mounts and env"; then
   echo "dokku-shared-cache: app $APP: skipped: a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY). Nothing was changed on this app; the next pulumi up converges it (or raise deployWaitSeconds)." >&2

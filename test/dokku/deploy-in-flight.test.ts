@@ -232,6 +232,36 @@ describe("real Dokku 0.38.27: a deploy in flight while pulumi up converges the a
         h.destroyApp(app);
     });
 
+    it("an app deployed with no build record (as one deployed before Dokku 0.38 kept them): up asks ps:report --deployed, then checks for a deploy and restarts it as before", async () => {
+        const app = h.createApp("norecord", { image: LOCAL_IMAGE });
+        // Dokku 0.38.27 keeps them in $DOKKU_LIB_ROOT/data/builds/APP (plugins/builds AppDataDir).
+        fs.rmSync(path.join("/var/lib/dokku/data/builds", app), { recursive: true, force: true });
+        expect(records(app)).to.deep.equal([]);
+        expect(h.must("ps:report", app, "--deployed").stdout.trim()).to.equal("true");
+        configure(app);
+        h.clearCalls();
+        const up = await stack.up();
+        expect(up.code, up.stdout + up.stderr).to.equal(0);
+        const asked = h
+            .calls()
+            .map((c) => c.filter((a) => !a.startsWith("-")))
+            .filter(
+                (c) => ["builds:list", "ps:report", "ps:restart"].includes(c[0]) && c[1] === app,
+            )
+            .map((c) => c.join(" "));
+        expect(asked).to.deep.equal([
+            `builds:list ${app} json`,
+            `ps:report ${app}`,
+            `builds:list ${app} json`,
+            `ps:restart ${app}`,
+        ]);
+        expect(h.restarts()).to.deep.equal([["ps:restart", app]]);
+        const c = running(app);
+        expect(c.env).to.include(PIP);
+        expect(c.binds).to.include(`${path.join(h.sharedRoot, "pip")}:/root/.cache/pip`);
+        h.destroyApp(app);
+    });
+
     it("still deploying after deployWaitSeconds: up names the app and why, changes nothing; the next up converges", async () => {
         const app = h.createApp("skip", { image: LOCAL_IMAGE, checks: true });
         configure(app, { deployWaitSeconds: 2 });

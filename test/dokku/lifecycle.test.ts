@@ -46,6 +46,15 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
         buildCache: false,
         apps,
     });
+    /** The program's deploy checks and restarts of one app: `subcommand app [value]`, flags dropped. */
+    const deployChecks = (app: string) =>
+        h
+            .calls()
+            .map((c) => c.filter((a) => !a.startsWith("-")))
+            .filter(
+                (c) => ["builds:list", "ps:report", "ps:restart"].includes(c[0]) && c[1] === app,
+            )
+            .map((c) => c.join(" "));
     /** `subcommand app` of each write the program made since the log was cleared. */
     const writes = () =>
         h.writes().map((c) => {
@@ -90,14 +99,17 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
             expect(h.mountSpecs(a), a).to.deep.equal(mountsFor("pip", "npm"));
             expect(h.env(a), a).to.deep.equal({ ...initial[a], ...envFor("pip", "npm") });
         }
-        // The program asks for a restart of every changed app; for the never-deployed one the real
-        // Dokku prints " !     App <app> has not been deployed", exits 0 and starts nothing.
+        // The program restarts every changed app that is deployed. The never-deployed one has no
+        // build record (Dokku 0.38.27 starts one for every deploy and ps:restart), so it is asked
+        // ps:report --deployed (false) instead of a second builds:list and a ps:restart that would
+        // only print " !     App <app> has not been deployed".
         expect(
             h
                 .restarts()
                 .map((r) => r[1])
                 .sort(),
-        ).to.deep.equal([api, idle, web].sort());
+        ).to.deep.equal([api, web].sort());
+        expect(deployChecks(idle)).to.deep.equal([`builds:list ${idle} json`, `ps:report ${idle}`]);
         for (const a of [api, web]) {
             const now = h.containers(a);
             expect(now, `${a} restarted`).to.have.length(1);
@@ -200,7 +212,8 @@ describe("real Dokku 0.38.27: converge, no-op, drift, removal, destroy", functio
             writes().every((w) => w.endsWith(` ${idle}`) || unused.includes(w)),
             writes().join(", "),
         ).to.equal(true);
-        expect(h.restarts()).to.deep.equal([["ps:restart", idle]]);
+        expect(h.restarts()).to.deep.equal([]);
+        expect(deployChecks(idle)).to.deep.equal([`builds:list ${idle} json`, `ps:report ${idle}`]);
         expect(h.containers(idle), "a never-deployed app is not started").to.deep.equal([]);
     });
 

@@ -152,6 +152,90 @@ for (const version of ["0.37", "0.38"] as const) {
             expect(r.result).to.deep.include({ restarted: false });
         });
 
+        /** The converge's calls that ask about deploys and restart: [cmd, ...args]. */
+        const restartPath = () =>
+            h
+                .log()
+                .filter((i) =>
+                    ["builds:list", "apps:report", "ps:report", "ps:restart"].includes(i.cmd),
+                )
+                .map((i) => [i.cmd, ...i.args].join(" "));
+
+        it("a never-deployed app: no ps:restart and no second deploy check (0.38: builds:list, then ps:report --deployed)", () => {
+            const r = run(h, desired(h, "fresh", ["rust"]));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.result).to.deep.include({ changes: 2, restarted: false });
+            expect(restartPath()).to.deep.equal(
+                version === "0.38"
+                    ? // Dokku 0.38.27: every record (none), then IsDeployed (false): nothing to restart.
+                      ["builds:list fresh --format json", "ps:report fresh --deployed"]
+                    : // 0.37 keeps no build records: the lock file before the writes and before the restart.
+                      [
+                          "apps:report fresh --app-locked",
+                          "apps:report fresh --app-locked",
+                          "ps:restart fresh",
+                      ],
+            );
+            const led = JSON.parse(
+                fs.readFileSync(path.join(h.stateDir, "apps", "fresh.json"), "utf8"),
+            ) as Record<string, unknown>;
+            expect(led.pendingRestart, "the restart is done with, not left pending").to.equal(
+                false,
+            );
+            if (version === "0.38")
+                expect(
+                    JSON.parse(h.dokku("builds:list", "fresh", "--format", "json").stdout),
+                    "no ps:restart, so no record of one",
+                ).to.deep.equal([]);
+        });
+
+        it("an app deployed without build records (before Dokku 0.38 kept them): ps:report --deployed says so, and it is restarted", () => {
+            // api is deployed (its container runs) and has no build record.
+            const r = run(h, desired(h, "api", ["pip"]));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.result).to.deep.include({ restarted: true });
+            expect(h.restarts().map((i) => i.cmd)).to.deep.equal(["ps:restart"]);
+            expect(restartPath()).to.deep.equal(
+                version === "0.38"
+                    ? [
+                          "builds:list api --format json",
+                          "ps:report api --deployed",
+                          "builds:list api --format json",
+                          "ps:restart api",
+                      ]
+                    : [
+                          "apps:report api --app-locked",
+                          "apps:report api --app-locked",
+                          "ps:restart api",
+                      ],
+            );
+        });
+
+        if (version === "0.38") {
+            it("an app with build records asks as before: builds:list before the writes and before the restart, then ps:restart", () => {
+                // A deployed app (a finished deploy's record) and a never-deployed one whose
+                // record is an earlier ps:restart's (Dokku 0.38.27 records it, then only warns).
+                h.dokku("git:from-image", "api", "localtest/busybox:1");
+                h.dokku("ps:restart", "fresh");
+                const a = run(h, desired(h, "api", ["pip"]));
+                expect(a.code, a.stderr).to.equal(0);
+                expect(a.result).to.deep.include({ restarted: true });
+                expect(restartPath()).to.deep.equal([
+                    "builds:list api --format json",
+                    "builds:list api --format json",
+                    "ps:restart api",
+                ]);
+                const f = run(h, desired(h, "fresh", ["pip"]));
+                expect(f.code, f.stderr).to.equal(0);
+                expect(f.result).to.deep.include({ restarted: false });
+                expect(restartPath()).to.deep.equal([
+                    "builds:list fresh --format json",
+                    "builds:list fresh --format json",
+                    "ps:restart fresh",
+                ]);
+            });
+        }
+
         it("dropping one cache unmounts and unsets exactly it, with one restart", () => {
             run(h, desired(h, "api", ["pip", "npm"]));
             const r = run(h, desired(h, "api", ["pip"]));

@@ -217,6 +217,32 @@ for (const version of ["0.37", "0.38"] as const) {
             expect(container(h).mounts).to.deep.equal([pipMount()]);
         });
 
+        it("a never-deployed app whose first deploy starts right after the write: 0.38 does not restart it (no build record, not deployed); the deploy gets the mounts and env", async () => {
+            fs.rmSync(path.join(h.root, "home/dokku/api/CONTAINER.web.1"));
+            const exitFile = deployRightAfter(h, "config:set", { BUILD: 1500, CHECK: 500 });
+            const r = await converge(h);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(await exitOf(exitFile)).to.equal(0);
+            const asked = calls(h)
+                .filter((c) => ["builds:list", "apps:report", "ps:report"].includes(c.cmd))
+                .map((c) => c.cmd);
+            if (version === "0.38") {
+                // Before the write: no record and no deploy; before the restart: not deployed (yet).
+                expect(asked).to.deep.equal(["builds:list", "ps:report"]);
+                expect(calls(h).filter((c) => c.cmd === "ps:restart")).to.deep.equal([]);
+                expect(parseResults(r.stdout)[0]).to.include({ restarted: false });
+                expect(container(h).source).to.equal("git:from-image");
+            } else {
+                // 0.37 asks the lock file again before the restart, waits, and restarts after.
+                expect(r.stderr).to.match(/waiting for it to finish before the restart/);
+                expect(only(h, "ps:restart").t0).to.be.at.least(only(h, "git:from-image").t);
+                expect(container(h).source).to.equal("ps:restart");
+            }
+            expect(container(h).mounts).to.deep.equal([pipMount()]);
+            expect(container(h).env).to.include(PIP_ENV);
+            expect(ledger(h)?.pendingRestart).to.equal(false);
+        });
+
         it("afterChange none: a deploy starting right after the write gets the mounts and env itself", async () => {
             const exitFile = deployRightAfter(h, "config:set", { BUILD: 500 });
             const r = await converge(h, { after: "none" });

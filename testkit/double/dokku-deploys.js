@@ -30,7 +30,13 @@
  * `builds:list [APP] [--format json] [--kind k] [--status s]`: the app's
  * records (JSON adds display_status, duration, log_path), live-running first
  * then newest first; display_status is "abandoned" for a running record whose
- * pid is gone (DisplayStatus, CheckPIDAlive: kill(pid, 0), EPERM = alive).
+ * pid is gone (DisplayStatus, CheckPIDAlive: kill(pid, 0), EPERM = alive);
+ * `--status` compares display_status (matchesStatus); with neither filter,
+ * one app's list stops after the live-running ones plus the retention (20)
+ * newest others. A `ps:restart` of a never-deployed app starts a record (the
+ * `dokku` entry point's dokku_setup_build_capture runs before ps.go Restart
+ * returns with its warning) that nothing finalizes: it reads "abandoned" once
+ * that dokku process has exited.
  *
  * Containers: a deploy reads the app's env and mounts when it starts the
  * container (scheduler-docker-local/bin/scheduler-deploy-process-container:
@@ -59,6 +65,8 @@ const crypto = require("crypto");
 const { spawn, spawnSync } = require("child_process");
 
 const LOCKED_EXIT = 75;
+/** plugins/builds/builds.go DefaultRetention. */
+const RETENTION = 20;
 
 function sleepMs(ms) {
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -226,6 +234,10 @@ function create(ctx) {
             if (la !== lb) return la ? -1 : 1;
             return Date.parse(b.started_at) - Date.parse(a.started_at);
         });
+        // One app, no filter: the live-running records and the newest `retention` others
+        // (ResolveRetention: DefaultRetention 20; the double has no builds:set).
+        const live = views.filter((v) => v.display_status === "running").length;
+        if (rest[0] && !flags.status && !flags.kind) views = views.slice(0, live + RETENTION);
         if (format === "json") {
             out(JSON.stringify(views) + "\n");
             return;
@@ -259,6 +271,10 @@ function create(ctx) {
                 startContainer(app, "ps:restart", id, checkMs);
                 return 0;
             });
+        },
+        /** ps:restart of a never-deployed app: the entry point's record, never finalized (0.38). */
+        restartNotDeployed(app) {
+            recordStart(app, "deploy", "ps:restart");
         },
         lockedPart,
         buildsList,

@@ -473,6 +473,7 @@ function restart(app, how) {
         return;
     }
     if (!deployed(app)) {
+        deploys.restartNotDeployed(app);
         // On stdout, exit 0 (run on the real 0.38.27, 2026-11-27: stderr empty).
         out(` !     App ${app} has not been deployed\n`);
         return;

@@ -4,7 +4,7 @@ converge)
 {
 DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
-DSC_GEN='d102c368bef89140'
+DSC_GEN='ac4f32ec56ab448a'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -298,6 +298,8 @@ dsc_dokku() { # what todo dokku-args...
 }
 DSC_SAW_DEPLOY=false
 DSC_BUSY=
+# true/false once Dokku 0.38 listed the app's build records (app-restart.sh); empty: not known
+DSC_HAS_BUILDS=
 dsc_record_alive() { # pid start: the record's process, not a later process or thread given its pid
   # Dokku 0.38.27 calls a record running while kill(pid, 0) succeeds (plugins/builds/builds.go
   # CheckPIDAlive), but never finalizes a ps:restart's record (only deploys release the deploy
@@ -313,22 +315,34 @@ dsc_record_alive() { # pid start: the record's process, not a later process or t
   case "$dsc_st$dsc_bt$dsc_hz" in '' | *[!0-9]*) return 0 ;; esac
   [ $((dsc_bt + dsc_st / dsc_hz)) -le $(($2 + 5)) ]
 }
-dsc_deploying() { # the app's running deploys, one line; nothing when none (or Dokku cannot say)
+dsc_deploying() { # sets DSC_BUSY: the app's running deploys, one line; empty when none (or Dokku cannot say)
+  DSC_BUSY=
   if [ "$dsc_vn" -ge 38000 ]; then
-    dsc_j=$(dokku builds:list "$APP" --format json --status running 2>/dev/null </dev/null) || return 0
+    # Every record, not --status running: the same call also says whether the app has any
+    # (DSC_HAS_BUILDS). Dokku 0.38.27 plugins/builds/subcommands.go CommandList: with no filter,
+    # the live-running records first (never cut), then up to the retention (default 20, at
+    # least 1) newest others; --status running keeps those whose display_status is "running"
+    # (matchesStatus), i.e. status running and kill(pid, 0) alive (builds.go DisplayStatus,
+    # CheckPIDAlive): that filter is the select below, on the field Dokku computed.
+    dsc_j=$(dokku builds:list "$APP" --format json 2>/dev/null </dev/null) || return 0
+    dsc_j=$(printf '%s\n' "$dsc_j" | tail -n 1)
+    case $(printf '%s\n' "$dsc_j" | jq -r 'if type == "array" then length > 0 else empty end' 2>/dev/null) in
+      true) DSC_HAS_BUILDS=true ;;
+      false) [ "$DSC_HAS_BUILDS" = true ] || DSC_HAS_BUILDS=false ;;
+    esac
     # pid, start (epoch seconds), description; one line per record Dokku calls running
-    dsc_recs=$(printf '%s\n' "$dsc_j" | tail -n 1 | jq -r 'if type == "array" then .[] | "\(.pid // 0) \((.started_at // "" | sub("\\.[0-9]+"; "") | try fromdateiso8601 catch 0) | floor) \(.source // "?") \(.kind // "build") \(.id // "?") (pid \(.pid // "?"), started \(.started_at // "?" | sub("\\.[0-9]+"; "")))" else empty end' 2>/dev/null) || dsc_recs=
-    printf '%s\n' "$dsc_recs" | while read -r dsc_pid dsc_at dsc_what; do
+    dsc_recs=$(printf '%s\n' "$dsc_j" | jq -r 'if type == "array" then .[] | select((.display_status // .status) == "running") | "\(.pid // 0) \((.started_at // "" | sub("\\.[0-9]+"; "") | try fromdateiso8601 catch 0) | floor) \(.source // "?") \(.kind // "build") \(.id // "?") (pid \(.pid // "?"), started \(.started_at // "?" | sub("\\.[0-9]+"; "")))" else empty end' 2>/dev/null) || dsc_recs=
+    DSC_BUSY=$(printf '%s\n' "$dsc_recs" | while read -r dsc_pid dsc_at dsc_what; do
       [ -n "$dsc_pid" ] || continue
       dsc_record_alive "$dsc_pid" "$dsc_at" || continue
       printf '%s\n' "$dsc_what"
-    done | awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { if (NR) print "" }'
+    done | awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { if (NR) print "" }')
   elif [ "$(dokku apps:report "$APP" --app-locked 2>/dev/null </dev/null || true)" = true ]; then
-    echo "Dokku's deploy lock file is in place (dokku apps:report $APP --app-locked; an interrupted deploy can leave it behind: dokku apps:unlock $APP)"
+    DSC_BUSY="Dokku's deploy lock file is in place (dokku apps:report $APP --app-locked; an interrupted deploy can leave it behind: dokku apps:unlock $APP)"
   fi
 }
 dsc_wait_deploys() { # deadline what
-  DSC_BUSY=$(dsc_deploying)
+  dsc_deploying
   [ -n "$DSC_BUSY" ] || return 0
   DSC_SAW_DEPLOY=true
   dsc_t0=$(date +%s)
@@ -336,7 +350,7 @@ dsc_wait_deploys() { # deadline what
   while [ -n "$DSC_BUSY" ]; do
     [ "$(date +%s)" -lt "$1" ] || return 1
     sleep 2
-    DSC_BUSY=$(dsc_deploying)
+    dsc_deploying
   done
   echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
 }
@@ -578,7 +592,8 @@ dsc_colon_writes() { # Dokku 0.37: colon mounts
   done
 }
 # Something to write or a restart pending, and a deploy of this app running now: wait for
-# it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
+# it first (host/deploy-wait.ts; on Dokku 0.38 its builds:list also sets DSC_HAS_BUILDS, which
+# app-restart.sh reads). The plan stays valid: a deploy changes none of our mounts or keys.
 if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
   ! dsc_wait_deploys "$(($(date +%s) + DEPLOY_WAIT))" "changing the app's mounts and env"; then
   echo "dokku-shared-cache: app $APP: skipped: a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY). Nothing was changed on this app; the next pulumi up converges it (or raise deployWaitSeconds)." >&2
@@ -625,9 +640,19 @@ fi
 bled '. + {build: $b.ledger, builder: $b.builder}'
 restarted=false
 if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
-  # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
-  # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
-  if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
+  # Is the app deployed? Dokku 0.38.27 plugins/ps/ps.go Restart only warns "has not been
+  # deployed" (exit 0) when plugins/common/common.go IsDeployed says no, the same answer as
+  # ps:report --deployed (plugins/ps/report.go reportDeployed); ps:rebuild exits 1 there. So a
+  # rebuild asks first, and so does a restart when deploy-wait.sh's builds:list showed Dokku
+  # 0.38 keeping no build record of the app (every deploy and ps:restart starts one: the dokku
+  # entry point, dokku_setup_build_capture; an app deployed before 0.38 has none but is
+  # deployed): one ps:report in place of a second builds:list and a ps:restart that would only
+  # warn. With build records, or on 0.37 (no builds plugin), ps:restart itself says.
+  dsc_deployed=
+  if [ "$AFTER" = rebuild ] || { [ "$AFTER" = restart ] && [ "$DSC_HAS_BUILDS" = false ]; }; then
+    dsc_deployed=$(dokku ps:report "$APP" --deployed 2>/dev/null </dev/null || true)
+  fi
+  if { [ "$AFTER" = restart ] && [ "$dsc_deployed" != false ]; } || { [ "$AFTER" = rebuild ] && [ "$dsc_deployed" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
     dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
@@ -648,7 +673,7 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying)
+      dsc_deploying
       [ -z "$DSC_BUSY" ] && break
       exec 9>&-
       DSC_SAW_DEPLOY=true
@@ -715,7 +740,7 @@ remove)
 {
 DSC_GEN_ID='app-indexer'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
-DSC_GEN='d102c368bef89140'
+DSC_GEN='ac4f32ec56ab448a'
 if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
   echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
@@ -1009,6 +1034,8 @@ dsc_dokku() { # what todo dokku-args...
 }
 DSC_SAW_DEPLOY=false
 DSC_BUSY=
+# true/false once Dokku 0.38 listed the app's build records (app-restart.sh); empty: not known
+DSC_HAS_BUILDS=
 dsc_record_alive() { # pid start: the record's process, not a later process or thread given its pid
   # Dokku 0.38.27 calls a record running while kill(pid, 0) succeeds (plugins/builds/builds.go
   # CheckPIDAlive), but never finalizes a ps:restart's record (only deploys release the deploy
@@ -1024,22 +1051,34 @@ dsc_record_alive() { # pid start: the record's process, not a later process or t
   case "$dsc_st$dsc_bt$dsc_hz" in '' | *[!0-9]*) return 0 ;; esac
   [ $((dsc_bt + dsc_st / dsc_hz)) -le $(($2 + 5)) ]
 }
-dsc_deploying() { # the app's running deploys, one line; nothing when none (or Dokku cannot say)
+dsc_deploying() { # sets DSC_BUSY: the app's running deploys, one line; empty when none (or Dokku cannot say)
+  DSC_BUSY=
   if [ "$dsc_vn" -ge 38000 ]; then
-    dsc_j=$(dokku builds:list "$APP" --format json --status running 2>/dev/null </dev/null) || return 0
+    # Every record, not --status running: the same call also says whether the app has any
+    # (DSC_HAS_BUILDS). Dokku 0.38.27 plugins/builds/subcommands.go CommandList: with no filter,
+    # the live-running records first (never cut), then up to the retention (default 20, at
+    # least 1) newest others; --status running keeps those whose display_status is "running"
+    # (matchesStatus), i.e. status running and kill(pid, 0) alive (builds.go DisplayStatus,
+    # CheckPIDAlive): that filter is the select below, on the field Dokku computed.
+    dsc_j=$(dokku builds:list "$APP" --format json 2>/dev/null </dev/null) || return 0
+    dsc_j=$(printf '%s\n' "$dsc_j" | tail -n 1)
+    case $(printf '%s\n' "$dsc_j" | jq -r 'if type == "array" then length > 0 else empty end' 2>/dev/null) in
+      true) DSC_HAS_BUILDS=true ;;
+      false) [ "$DSC_HAS_BUILDS" = true ] || DSC_HAS_BUILDS=false ;;
+    esac
     # pid, start (epoch seconds), description; one line per record Dokku calls running
-    dsc_recs=$(printf '%s\n' "$dsc_j" | tail -n 1 | jq -r 'if type == "array" then .[] | "\(.pid // 0) \((.started_at // "" | sub("\\.[0-9]+"; "") | try fromdateiso8601 catch 0) | floor) \(.source // "?") \(.kind // "build") \(.id // "?") (pid \(.pid // "?"), started \(.started_at // "?" | sub("\\.[0-9]+"; "")))" else empty end' 2>/dev/null) || dsc_recs=
-    printf '%s\n' "$dsc_recs" | while read -r dsc_pid dsc_at dsc_what; do
+    dsc_recs=$(printf '%s\n' "$dsc_j" | jq -r 'if type == "array" then .[] | select((.display_status // .status) == "running") | "\(.pid // 0) \((.started_at // "" | sub("\\.[0-9]+"; "") | try fromdateiso8601 catch 0) | floor) \(.source // "?") \(.kind // "build") \(.id // "?") (pid \(.pid // "?"), started \(.started_at // "?" | sub("\\.[0-9]+"; "")))" else empty end' 2>/dev/null) || dsc_recs=
+    DSC_BUSY=$(printf '%s\n' "$dsc_recs" | while read -r dsc_pid dsc_at dsc_what; do
       [ -n "$dsc_pid" ] || continue
       dsc_record_alive "$dsc_pid" "$dsc_at" || continue
       printf '%s\n' "$dsc_what"
-    done | awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { if (NR) print "" }'
+    done | awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { if (NR) print "" }')
   elif [ "$(dokku apps:report "$APP" --app-locked 2>/dev/null </dev/null || true)" = true ]; then
-    echo "Dokku's deploy lock file is in place (dokku apps:report $APP --app-locked; an interrupted deploy can leave it behind: dokku apps:unlock $APP)"
+    DSC_BUSY="Dokku's deploy lock file is in place (dokku apps:report $APP --app-locked; an interrupted deploy can leave it behind: dokku apps:unlock $APP)"
   fi
 }
 dsc_wait_deploys() { # deadline what
-  DSC_BUSY=$(dsc_deploying)
+  dsc_deploying
   [ -n "$DSC_BUSY" ] || return 0
   DSC_SAW_DEPLOY=true
   dsc_t0=$(date +%s)
@@ -1047,7 +1086,7 @@ dsc_wait_deploys() { # deadline what
   while [ -n "$DSC_BUSY" ]; do
     [ "$(date +%s)" -lt "$1" ] || return 1
     sleep 2
-    DSC_BUSY=$(dsc_deploying)
+    dsc_deploying
   done
   echo "dokku-shared-cache: app $APP: the deploy finished (waited $(($(date +%s) - dsc_t0))s); going on with $2" >&2
 }
@@ -1289,7 +1328,8 @@ dsc_colon_writes() { # Dokku 0.37: colon mounts
   done
 }
 # Something to write or a restart pending, and a deploy of this app running now: wait for
-# it first (host/deploy-wait.ts). The plan stays valid: a deploy changes none of our mounts or keys.
+# it first (host/deploy-wait.ts; on Dokku 0.38 its builds:list also sets DSC_HAS_BUILDS, which
+# app-restart.sh reads). The plan stays valid: a deploy changes none of our mounts or keys.
 if { [ "$(plan '.changes')" != 0 ] || [ "$(printf '%s' "$LED" | jq -r '.pendingRestart // false')" = true ] || [ "$(printf '%s' "$BPLAN" | jq -r '(.add | length) + (.remove | length)')" != 0 ]; } &&
   ! dsc_wait_deploys "$(($(date +%s) + DEPLOY_WAIT))" "changing the app's mounts and env"; then
   echo "dokku-shared-cache: app $APP: skipped: a deploy of the app is still running after ${DEPLOY_WAIT}s ($DSC_BUSY). Nothing was changed on this app; the next pulumi up converges it (or raise deployWaitSeconds)." >&2
@@ -1336,9 +1376,19 @@ fi
 bled '. + {build: $b.ledger, builder: $b.builder}'
 restarted=false
 if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
-  # ps:restart on a never-deployed app only warns (exit 0), so no ps:report
-  # call is needed for it; ps:rebuild exits 1 there, so rebuild checks first.
-  if [ "$AFTER" = restart ] || { [ "$AFTER" = rebuild ] && [ "$(dokku ps:report "$APP" --deployed 2>/dev/null || true)" = true ]; }; then
+  # Is the app deployed? Dokku 0.38.27 plugins/ps/ps.go Restart only warns "has not been
+  # deployed" (exit 0) when plugins/common/common.go IsDeployed says no, the same answer as
+  # ps:report --deployed (plugins/ps/report.go reportDeployed); ps:rebuild exits 1 there. So a
+  # rebuild asks first, and so does a restart when deploy-wait.sh's builds:list showed Dokku
+  # 0.38 keeping no build record of the app (every deploy and ps:restart starts one: the dokku
+  # entry point, dokku_setup_build_capture; an app deployed before 0.38 has none but is
+  # deployed): one ps:report in place of a second builds:list and a ps:restart that would only
+  # warn. With build records, or on 0.37 (no builds plugin), ps:restart itself says.
+  dsc_deployed=
+  if [ "$AFTER" = rebuild ] || { [ "$AFTER" = restart ] && [ "$DSC_HAS_BUILDS" = false ]; }; then
+    dsc_deployed=$(dokku ps:report "$APP" --deployed 2>/dev/null </dev/null || true)
+  fi
+  if { [ "$AFTER" = restart ] && [ "$dsc_deployed" != false ]; } || { [ "$AFTER" = rebuild ] && [ "$dsc_deployed" = true ]; }; then
     # Never over a deploy (host/deploy-wait.ts): with a slot held, ask
     # whether the app is deploying; if so, give the slot back and wait.
     dsc_deadline=$(($(date +%s) + DEPLOY_WAIT))
@@ -1359,7 +1409,7 @@ if [ "$(printf '%s' "$LED" | jq -r '.pendingRestart')" = true ]; then
         [ "$got" = true ] && break
         sleep 1
       done
-      DSC_BUSY=$(dsc_deploying)
+      dsc_deploying
       [ -z "$DSC_BUSY" ] && break
       exec 9>&-
       DSC_SAW_DEPLOY=true
