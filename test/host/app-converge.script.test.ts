@@ -83,13 +83,14 @@ for (const version of ["0.37", "0.38"] as const) {
             });
             expect(r1.result).to.deep.include({ changes: 4, restarted: true });
             const writes = h.log().filter((i) => i.kind === "write");
-            // On 0.38 each cache is a named entry, created once (host/storage-entries.ts).
+            // On 0.38 each cache is a named entry, created once (host/storage-entries.ts), all
+            // under the entries lock before any attachment.
             expect(writes.map((i) => i.cmd)).to.deep.equal(
                 version === "0.38"
                     ? [
                           "storage:create",
-                          "storage:mount",
                           "storage:create",
+                          "storage:mount",
                           "storage:mount",
                           "config:set",
                       ]
