@@ -59,6 +59,7 @@ describe("e2e: connection.sudo, as an ordinary user with the sudoers line", func
     it("up converges as root through sudo -n; a second up is a no-op; destroy undoes it", async () => {
         w.stack.setConfig(config(deploy));
         w.host.clearLog();
+        const logFrom = w.host.sshd.log.length;
         ok(await w.stack.up());
         expect(mountsOf(w.host, "api")).to.have.length(2);
         expect(mountsOf(w.host, "web")).to.have.length(1);
@@ -85,6 +86,11 @@ describe("e2e: connection.sudo, as an ordinary user with the sudoers line", func
         expect(mountsOf(w.host, "api")).to.deep.equal([]);
         expect(mountsOf(w.host, "web")).to.deep.equal([]);
         expect(w.host.config("api")).not.to.have.property("PIP_CACHE_DIR");
+        // Nothing of up, the no-op up or destroy logged in as root: a host with
+        // `PermitRootLogin no` serves them the same (sshd logs every accepted login).
+        const logins = w.host.sshd.log.slice(logFrom).match(/Accepted publickey for \S+/g) ?? [];
+        expect(logins.length).to.be.greaterThan(0);
+        expect([...new Set(logins)]).to.deep.equal([`Accepted publickey for ${deploy.name}`]);
     });
 
     it("a stack converged as root, switched to the sudo user: the up rewrites no app and restarts none", async () => {
