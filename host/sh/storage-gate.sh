@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # reads: APP ERR NAMED NOTHING_YET PLAN STATE
 # sets: ALL CREATED KNOWN MISSING SCHEDULER b bad dsc_e dsc_h dsc_i dsc_n rc
+# defines: dsc_entry_made
 if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)')" != 0 ]; then
   SCHEDULER=$(dsc_dokku "reading its scheduler (dokku scheduler:report)" "$NOTHING_YET" scheduler:report "$APP" --scheduler-computed-selected)
   if [ "$SCHEDULER" = k3s ]; then
@@ -8,6 +9,8 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
     exit 10
   fi
 fi
+# dsc_entry_made NAME PATH: this program created entry NAME for PATH (its marker holds the path).
+dsc_entry_made() { [ -s "$STATE/entries/$1" ] && [ "$(cat -- "$STATE/entries/$1")" = "$2" ]; }
 if [ "$NAMED" = true ]; then
   mkdir -p -- "$STATE/entries"
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
@@ -25,7 +28,7 @@ if [ "$NAMED" = true ]; then
     dsc_e=$(plan ".entries[$dsc_i].e")
     dsc_h=$(plan ".entries[$dsc_i].h")
     dsc_i=$((dsc_i + 1))
-    if [ ! -s "$STATE/entries/$dsc_e" ] || [ "$(cat -- "$STATE/entries/$dsc_e")" != "$dsc_h" ]; then
+    if ! dsc_entry_made "$dsc_e" "$dsc_h"; then
       KNOWN=false
       break
     fi

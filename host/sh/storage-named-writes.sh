@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # reads: APP CREATED LED MISSING PARTLY STATE
-# sets: CREATED c e h i m n out ro
+# sets: CREATED c e h i m n out ro what
 # defines: dsc_entries_lock dsc_entry_create dsc_named_writes
 dsc_entry_create() { # name path: the marker first (ours even if the create is cut short: gc), its path once Dokku has it
   : >"$STATE/entries/$1"
@@ -38,7 +38,7 @@ dsc_named_writes() {
       case "$CREATED" in *" $e "*) continue ;; esac
       case "$MISSING" in *" $e "*)
         # Another app of this run may have made it since the gate read the list: its marker says so.
-        [ -s "$STATE/entries/$e" ] && [ "$(cat -- "$STATE/entries/$e")" = "$h" ] && continue
+        dsc_entry_made "$e" "$h" && continue
         dsc_entry_create "$e" "$h"
         ;;
       esac
@@ -54,6 +54,7 @@ dsc_named_writes() {
     i=$((i + 1))
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
+    what="attaching storage entry $e at $c (dokku storage:mount)"
     out=$(dokku "$@" 2>&1 </dev/null) || {
       case "$out" in
         *"is already mounted at"*) ;;
@@ -61,16 +62,16 @@ dsc_named_writes() {
           # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
           # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
           # Under the lock: another app may be making it again right now; then the mount works.
-          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;; esac
           dsc_entries_lock
           out=$(dokku "$@" 2>&1 </dev/null) || {
-            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;; esac
             dsc_entry_create "$e" "$h"
-            dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+            dsc_dokku "$what" "$PARTLY" "$@" >/dev/null
           }
           exec 8>&-
           ;;
-        *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;;
       esac
     }
   done

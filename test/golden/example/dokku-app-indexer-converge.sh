@@ -4,7 +4,7 @@ converge)
 {
 DSC_GEN_DIR='/var/lib/dokku-shared-cache/gen'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
-DSC_GEN='ac4f32ec56ab448a'
+DSC_GEN='1dae5cc7d50527c2'
 dsc_gen_exit() {
   rc=$?
   if [ "$rc" = 0 ]; then
@@ -412,6 +412,8 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
     exit 10
   fi
 fi
+# dsc_entry_made NAME PATH: this program created entry NAME for PATH (its marker holds the path).
+dsc_entry_made() { [ -s "$STATE/entries/$1" ] && [ "$(cat -- "$STATE/entries/$1")" = "$2" ]; }
 if [ "$NAMED" = true ]; then
   mkdir -p -- "$STATE/entries"
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
@@ -429,7 +431,7 @@ if [ "$NAMED" = true ]; then
     dsc_e=$(plan ".entries[$dsc_i].e")
     dsc_h=$(plan ".entries[$dsc_i].h")
     dsc_i=$((dsc_i + 1))
-    if [ ! -s "$STATE/entries/$dsc_e" ] || [ "$(cat -- "$STATE/entries/$dsc_e")" != "$dsc_h" ]; then
+    if ! dsc_entry_made "$dsc_e" "$dsc_h"; then
       KNOWN=false
       break
     fi
@@ -521,7 +523,7 @@ dsc_named_writes() {
       case "$CREATED" in *" $e "*) continue ;; esac
       case "$MISSING" in *" $e "*)
         # Another app of this run may have made it since the gate read the list: its marker says so.
-        [ -s "$STATE/entries/$e" ] && [ "$(cat -- "$STATE/entries/$e")" = "$h" ] && continue
+        dsc_entry_made "$e" "$h" && continue
         dsc_entry_create "$e" "$h"
         ;;
       esac
@@ -537,6 +539,7 @@ dsc_named_writes() {
     i=$((i + 1))
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
+    what="attaching storage entry $e at $c (dokku storage:mount)"
     out=$(dokku "$@" 2>&1 </dev/null) || {
       case "$out" in
         *"is already mounted at"*) ;;
@@ -544,16 +547,16 @@ dsc_named_writes() {
           # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
           # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
           # Under the lock: another app may be making it again right now; then the mount works.
-          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;; esac
           dsc_entries_lock
           out=$(dokku "$@" 2>&1 </dev/null) || {
-            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;; esac
             dsc_entry_create "$e" "$h"
-            dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+            dsc_dokku "$what" "$PARTLY" "$@" >/dev/null
           }
           exec 8>&-
           ;;
-        *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;;
       esac
     }
   done
@@ -740,7 +743,7 @@ remove)
 {
 DSC_GEN_ID='app-indexer'
 DSC_GEN_FILE='/var/lib/dokku-shared-cache/gen/app-indexer'
-DSC_GEN='ac4f32ec56ab448a'
+DSC_GEN='1dae5cc7d50527c2'
 if [ -f "$DSC_GEN_FILE" ] && [ "$(cat -- "$DSC_GEN_FILE")" != "$DSC_GEN" ]; then
   echo "dokku-shared-cache: not undoing $DSC_GEN_ID: a newer run (generation $(cat -- "$DSC_GEN_FILE")) owns it; this delete belongs to a replaced resource" >&2
   exit 0
@@ -1148,6 +1151,8 @@ if [ "$(plan '(.mount | length) + (.remount | length) + (.attach // [] | length)
     exit 10
   fi
 fi
+# dsc_entry_made NAME PATH: this program created entry NAME for PATH (its marker holds the path).
+dsc_entry_made() { [ -s "$STATE/entries/$1" ] && [ "$(cat -- "$STATE/entries/$1")" = "$2" ]; }
 if [ "$NAMED" = true ]; then
   mkdir -p -- "$STATE/entries"
   # Entries we need: an existing one must be docker-local on the same directory (ours or not); else refused before any write.
@@ -1165,7 +1170,7 @@ if [ "$NAMED" = true ]; then
     dsc_e=$(plan ".entries[$dsc_i].e")
     dsc_h=$(plan ".entries[$dsc_i].h")
     dsc_i=$((dsc_i + 1))
-    if [ ! -s "$STATE/entries/$dsc_e" ] || [ "$(cat -- "$STATE/entries/$dsc_e")" != "$dsc_h" ]; then
+    if ! dsc_entry_made "$dsc_e" "$dsc_h"; then
       KNOWN=false
       break
     fi
@@ -1257,7 +1262,7 @@ dsc_named_writes() {
       case "$CREATED" in *" $e "*) continue ;; esac
       case "$MISSING" in *" $e "*)
         # Another app of this run may have made it since the gate read the list: its marker says so.
-        [ -s "$STATE/entries/$e" ] && [ "$(cat -- "$STATE/entries/$e")" = "$h" ] && continue
+        dsc_entry_made "$e" "$h" && continue
         dsc_entry_create "$e" "$h"
         ;;
       esac
@@ -1273,6 +1278,7 @@ dsc_named_writes() {
     i=$((i + 1))
     set -- storage:mount "$APP" "$e" --container-dir "$c"
     if [ "$ro" = true ]; then set -- "$@" --volume-readonly; fi
+    what="attaching storage entry $e at $c (dokku storage:mount)"
     out=$(dokku "$@" 2>&1 </dev/null) || {
       case "$out" in
         *"is already mounted at"*) ;;
@@ -1280,16 +1286,16 @@ dsc_named_writes() {
           # Dokku 0.38.27 plugins/storage/subcommands.go CommandMount: the entry our marker
           # stands for is gone (destroyed behind our back, or an earlier storage:create failed).
           # Under the lock: another app may be making it again right now; then the mount works.
-          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+          case "$CREATED" in *" $e "*) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;; esac
           dsc_entries_lock
           out=$(dokku "$@" 2>&1 </dev/null) || {
-            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;; esac
+            case "$out" in *"does not exist; create it first"*) ;; *) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;; esac
             dsc_entry_create "$e" "$h"
-            dsc_dokku "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" "$@" >/dev/null
+            dsc_dokku "$what" "$PARTLY" "$@" >/dev/null
           }
           exec 8>&-
           ;;
-        *) printf '%s\n' "$out" | dsc_fail 1 "attaching storage entry $e at $c (dokku storage:mount)" "$PARTLY" ;;
+        *) printf '%s\n' "$out" | dsc_fail 1 "$what" "$PARTLY" ;;
       esac
     }
   done
