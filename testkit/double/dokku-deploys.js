@@ -26,7 +26,13 @@
  * dokku_setup_build_capture): $DOKKU_LIB_ROOT/data/builds/APP/ID.json with
  * {id, app, kind, pid, started_at, finished_at?, status, source, exit_code?},
  * started before the lock is taken (kind "build" for git-hook, git:*,
- * ps:rebuild; "deploy" for ps:restart) and finalized with the exit code.
+ * ps:rebuild; "deploy" for ps:restart) and finalized with the exit code
+ * when the deploy lock is released (release_app_deploy_lock,
+ * release_and_deploy: builds-record-finalize, which then runs PruneAppBuilds:
+ * running records whose pid is gone become "failed", finalized records past
+ * the retention are deleted). A `ps:restart` (deployed or not) is never
+ * finalized. Checked against the real Dokku 0.38.27 by
+ * test/dokku/builds-records.test.ts.
  * `builds:list [APP] [--format json] [--kind k] [--status s]`: the app's
  * records (JSON adds display_status, duration, log_path), live-running first
  * then newest first; display_status is "abandoned" for a running record whose
@@ -116,6 +122,34 @@ function create(ctx) {
         rec.status = code === 0 ? "succeeded" : "failed";
         rec.exit_code = code;
         fs.writeFileSync(f, JSON.stringify(rec));
+        prune(app);
+    }
+    /**
+     * builds.go PruneAppBuilds, run by builds-record-finalize: ReapAbandonedBuilds (a record
+     * still "running" whose pid is gone becomes "failed", exit_code -1, finished now), then
+     * the finalized records (all but the live-running), newest first (FetchBuilds sorts on
+     * started_at), beyond the retention are deleted with their logs.
+     */
+    function prune(app) {
+        const now = new Date().toISOString();
+        const all = fs
+            .readdirSync(records(app))
+            .filter((n) => n.endsWith(".json"))
+            .map((n) => {
+                const f = path.join(records(app), n);
+                const b = JSON.parse(fs.readFileSync(f, "utf8"));
+                if (b.status === "running" && !pidAlive(b.pid)) {
+                    Object.assign(b, { status: "failed", finished_at: now, exit_code: -1 });
+                    fs.writeFileSync(f, JSON.stringify(b));
+                }
+                return b;
+            })
+            .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
+        const finalized = all.filter((b) => !(b.status === "running" && pidAlive(b.pid)));
+        for (const b of finalized.slice(RETENTION)) {
+            fs.rmSync(path.join(records(app), b.id + ".json"), { force: true });
+            fs.rmSync(path.join(records(app), b.id + ".log"), { force: true });
+        }
     }
     /** Runs fn (returns an exit code) as one recorded deploy; finalizes the record. */
     function recorded(app, kind, source, fn) {
@@ -264,13 +298,17 @@ function create(ctx) {
                 lockedDeploy(app, "ps:rebuild", buildMs, 0, id),
             );
         },
-        /** ps:restart of a deployed app: the running image again, env and mounts read now; no lock. */
+        /**
+         * ps:restart of a deployed app: the running image again, env and mounts read now; no
+         * lock. Its record is never finalized either (ps.go Restart runs the "deploy" trigger,
+         * which neither releases a deploy lock nor calls builds-record-finalize): "running"
+         * while it runs, "abandoned" after, "failed" once a later deploy's finalize reaps it.
+         */
         restart(app) {
             const checkMs = Number(process.env.DOKKU_DOUBLE_RESTART_MS || 0);
-            return recorded(app, "deploy", "ps:restart", (id) => {
-                startContainer(app, "ps:restart", id, checkMs);
-                return 0;
-            });
+            const id = recordStart(app, "deploy", "ps:restart");
+            startContainer(app, "ps:restart", id, checkMs);
+            return 0;
         },
         /** ps:restart of a never-deployed app: the entry point's record, never finalized (0.38). */
         restartNotDeployed(app) {
