@@ -88,6 +88,11 @@ function pidAlive(pid) {
     }
 }
 
+/** A record still being written by a live process (builds.go: status running, CheckPIDAlive). */
+function isLive(b) {
+    return b.status === "running" && pidAlive(b.pid);
+}
+
 /**
  * ctx: the plugin context of dokku.js plus `env(app)` (the app's env as a
  * plain object), `mounts(app)` (`host:container[:opts]` specs), `setEnv(app,
@@ -98,6 +103,14 @@ function create(ctx) {
     const records = (app) => path.join(LIB, "data/builds", app);
     const lockFile = (app) => path.join(LIB, "data/apps", app, ".deploy.lock");
 
+    /** The app's build records as stored (none when it has no records directory). */
+    function readRecords(app) {
+        if (!fs.existsSync(records(app))) return [];
+        return fs
+            .readdirSync(records(app))
+            .filter((n) => n.endsWith(".json"))
+            .map((n) => JSON.parse(fs.readFileSync(path.join(records(app), n), "utf8")));
+    }
     function recordStart(app, kind, source) {
         if (VERSION !== "0.38") return undefined;
         const id = Date.now().toString(36) + crypto.randomBytes(4).toString("hex").slice(0, 6);
@@ -132,21 +145,16 @@ function create(ctx) {
      */
     function prune(app) {
         const now = new Date().toISOString();
-        const all = fs
-            .readdirSync(records(app))
-            .filter((n) => n.endsWith(".json"))
-            .map((n) => {
-                const f = path.join(records(app), n);
-                const b = JSON.parse(fs.readFileSync(f, "utf8"));
-                if (b.status === "running" && !pidAlive(b.pid)) {
+        const all = readRecords(app)
+            .map((b) => {
+                if (b.status === "running" && !isLive(b)) {
                     Object.assign(b, { status: "failed", finished_at: now, exit_code: -1 });
-                    fs.writeFileSync(f, JSON.stringify(b));
+                    fs.writeFileSync(path.join(records(app), b.id + ".json"), JSON.stringify(b));
                 }
                 return b;
             })
             .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
-        const finalized = all.filter((b) => !(b.status === "running" && pidAlive(b.pid)));
-        for (const b of finalized.slice(RETENTION)) {
+        for (const b of all.filter((x) => !isLive(x)).slice(RETENTION)) {
             fs.rmSync(path.join(records(app), b.id + ".json"), { force: true });
             fs.rmSync(path.join(records(app), b.id + ".log"), { force: true });
         }
@@ -246,10 +254,8 @@ function create(ctx) {
         if (rest[0]) requireApp(rest[0]);
         let views = [];
         for (const app of apps) {
-            if (!fs.existsSync(records(app))) continue;
-            for (const n of fs.readdirSync(records(app)).filter((x) => x.endsWith(".json"))) {
-                const b = JSON.parse(fs.readFileSync(path.join(records(app), n), "utf8"));
-                const display = b.status === "running" && !pidAlive(b.pid) ? "abandoned" : b.status;
+            for (const b of readRecords(app)) {
+                const display = b.status === "running" && !isLive(b) ? "abandoned" : b.status;
                 const end = b.finished_at ? Date.parse(b.finished_at) : Date.now();
                 views.push({
                     ...b,
