@@ -8,7 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-example}" # the example stack's throwaway passphrase
+# The example stack's throwaway passphrase, always: Pulumi.example.yaml's encryptionsalt is made
+# from it, and an operator's own (exported for their stack, README step 2) would fail to open it.
+export PULUMI_CONFIG_PASSPHRASE=example
+unset PULUMI_CONFIG_PASSPHRASE_FILE
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.state}"
 mkdir -p .state
 if [ "${1:-}" = "--offline" ]; then
